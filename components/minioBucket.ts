@@ -1,0 +1,64 @@
+import * as minio from "@pulumi/minio";
+import * as pulumi from "@pulumi/pulumi";
+import { registryBucketPolicy } from "./bucketPolicy";
+
+export interface MinioBucketArgs {
+    /** host:port of MinIO's S3 API as Pulumi itself reaches it. */
+    server: pulumi.Input<string>;
+    rootUser: pulumi.Input<string>;
+    rootPassword: pulumi.Input<string>;
+    bucketName: string;
+    /** The registry's identity: MinIO uses the access key as the user name. */
+    registryAccessKey: pulumi.Input<string>;
+    registrySecretKey: pulumi.Input<string>;
+    protectData: boolean;
+    /** Resources that must exist first, e.g. the healthy MinIO container. */
+    after: pulumi.Input<pulumi.Resource>[];
+}
+
+/** The registry's bucket, its MinIO user and a policy limited to that bucket, managed through the MinIO API. */
+export class MinioBucket extends pulumi.ComponentResource {
+    readonly bucketName: pulumi.Output<string>;
+    /** Exists once the registry's user may use the bucket; the registry waits for it. */
+    readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: MinioBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("orbit:registry:MinioBucket", name, {}, opts);
+        const provider = new minio.Provider(
+            `${name}-minio`,
+            {
+                minioServer: args.server,
+                minioUser: args.rootUser,
+                minioPassword: args.rootPassword,
+                minioSsl: false,
+            },
+            { parent: this, dependsOn: args.after },
+        );
+        const childOpts = { parent: this, provider, dependsOn: args.after };
+
+        const bucket = new minio.S3Bucket(
+            `${name}-bucket`,
+            { bucket: args.bucketName, acl: "private", forceDestroy: false },
+            { ...childOpts, protect: args.protectData, retainOnDelete: args.protectData },
+        );
+        const user = new minio.IamUser(
+            `${name}-registry-user`,
+            { name: args.registryAccessKey, secret: args.registrySecretKey, forceDestroy: false },
+            childOpts,
+        );
+        const policy = new minio.IamPolicy(
+            `${name}-registry-policy`,
+            { name: `${args.bucketName}-registry`, policy: bucket.bucket.apply((b) => JSON.stringify(registryBucketPolicy(b))) },
+            childOpts,
+        );
+        const attachment = new minio.IamUserPolicyAttachment(
+            `${name}-registry-policy-attachment`,
+            { userName: user.name, policyName: policy.name },
+            childOpts,
+        );
+
+        this.bucketName = bucket.bucket;
+        this.ready = [bucket, user, policy, attachment];
+        this.registerOutputs({ bucketName: this.bucketName });
+    }
+}

@@ -1,0 +1,89 @@
+import { stringify } from "yaml";
+
+/** Where the registry keeps its data. `regionEndpoint` is set for MinIO and absent for AWS S3. */
+export interface S3Storage {
+    bucket: string;
+    region: string;
+    /** e.g. http://orbit-minio:9000; its scheme decides `secure`. */
+    regionEndpoint?: string;
+    /** Chunk size of multipart uploads to S3, in bytes. */
+    chunkSize?: number;
+}
+
+export interface RegistryConfigOptions {
+    storage: S3Storage;
+    /** Path of the htpasswd file inside the registry's filesystem. */
+    htpasswdPath: string;
+    /** Listener for clients, e.g. ":5000". */
+    httpAddr: string;
+    /** Listener for /debug/health and /metrics; never published. */
+    debugAddr: string;
+    /** How often the storage driver health check runs, e.g. "10s". */
+    healthInterval?: string;
+    logLevel?: "error" | "warn" | "info" | "debug";
+}
+
+export const htpasswdRealm = "orbit-registry";
+export const defaultChunkSize = 10 * 1024 * 1024;
+
+/**
+ * Renders Docker Distribution's config.yml. It holds no secret: the S3 keys and the http secret
+ * reach the registry through the REGISTRY_* environment (see registrySecretEnv).
+ */
+export function renderRegistryConfig(options: RegistryConfigOptions): string {
+    const { storage } = options;
+    const s3: Record<string, unknown> = {
+        region: storage.region,
+        bucket: storage.bucket,
+        v4auth: true,
+        chunksize: storage.chunkSize ?? defaultChunkSize,
+        rootdirectory: "/",
+    };
+    if (storage.regionEndpoint) {
+        s3.regionendpoint = storage.regionEndpoint;
+        s3.secure = new URL(storage.regionEndpoint).protocol === "https:";
+    } else {
+        s3.secure = true;
+    }
+
+    const config = {
+        version: 0.1,
+        log: { level: options.logLevel ?? "info", formatter: "json", fields: { service: "orbit-registry" } },
+        storage: {
+            s3,
+            // Presigned redirects would send clients to the S3 endpoint, which they can only
+            // resolve when it is public; an internal MinIO endpoint is not.
+            redirect: { disable: storage.regionEndpoint !== undefined },
+            delete: { enabled: true },
+            cache: { blobdescriptor: "inmemory" },
+            maintenance: {
+                uploadpurging: { enabled: true, age: "168h", interval: "24h", dryrun: false },
+            },
+        },
+        auth: { htpasswd: { realm: htpasswdRealm, path: options.htpasswdPath } },
+        http: {
+            addr: options.httpAddr,
+            headers: { "X-Content-Type-Options": ["nosniff"] },
+            debug: { addr: options.debugAddr, prometheus: { enabled: true, path: "/metrics" } },
+        },
+        health: {
+            storagedriver: { enabled: true, interval: options.healthInterval ?? "10s", threshold: 3 },
+        },
+    };
+    return stringify(config);
+}
+
+export interface RegistrySecrets<T> {
+    s3AccessKey: T;
+    s3SecretKey: T;
+    httpSecret: T;
+}
+
+/** The environment that carries the registry's secrets, which config.yml leaves out. */
+export function registrySecretEnv<T>(secrets: RegistrySecrets<T>): Record<string, T> {
+    return {
+        REGISTRY_STORAGE_S3_ACCESSKEY: secrets.s3AccessKey,
+        REGISTRY_STORAGE_S3_SECRETKEY: secrets.s3SecretKey,
+        REGISTRY_HTTP_SECRET: secrets.httpSecret,
+    };
+}

@@ -1,0 +1,66 @@
+import * as net from "net";
+
+// Each validator returns undefined when the value is fine, or a phrase saying what is allowed.
+export type Rule = (value: string) => string | undefined;
+
+export const oneOf =
+    (allowed: readonly string[]): Rule =>
+    (value) =>
+        allowed.includes(value) ? undefined : `one of: ${allowed.join(", ")}`;
+
+export const port: Rule = (value) =>
+    /^[0-9]+$/.test(value) && Number(value) >= 1 && Number(value) <= 65535
+        ? undefined
+        : "an integer port from 1 to 65535";
+
+export const positiveInteger: Rule = (value) =>
+    /^[0-9]+$/.test(value) && Number(value) >= 1 ? undefined : "an integer of at least 1";
+
+export const boolean: Rule = (value) => (value === "true" || value === "false" ? undefined : "true or false");
+
+export const ipAddress: Rule = (value) =>
+    net.isIP(value) !== 0 ? undefined : "an IPv4 or IPv6 address such as 127.0.0.1";
+
+// S3 bucket naming rules (AWS "general purpose bucket naming rules"), which MinIO also enforces.
+export const bucketName: Rule = (value) => {
+    const allowed =
+        "an S3 bucket name: 3-63 characters of lowercase letters, digits, '.' and '-', " +
+        "starting and ending with a letter or digit, no '..', not an IP address, " +
+        "not starting with 'xn--' or 'sthree-', not ending with '-s3alias' or '--ol-s3'";
+    const ok =
+        /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value) &&
+        !value.includes("..") &&
+        net.isIPv4(value) === false &&
+        !/^(xn--|sthree-)/.test(value) &&
+        !/(-s3alias|--ol-s3)$/.test(value);
+    return ok ? undefined : allowed;
+};
+
+// The grammar of github.com/distribution/reference, reduced to what a pin needs:
+// an optional registry host, a lowercase path, then a tag and/or a sha256 digest.
+const imageReference =
+    /^(?:(?<domain>[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*(?::[0-9]+)?)\/)?(?<path>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::(?<tag>[\w][\w.-]{0,127}))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$/;
+
+export const pinnedImage: Rule = (value) => {
+    const allowed = "an image reference pinned to an explicit tag other than 'latest' or to a sha256 digest";
+    const match = imageReference.exec(value);
+    if (!match?.groups) return allowed;
+    const { tag, digest } = match.groups;
+    if (digest) return undefined;
+    if (!tag || tag === "latest") return allowed;
+    return undefined;
+};
+
+// Docker accepts these characters in network names; empty means "join no extra network".
+export const optionalDockerNetwork: Rule = (value) =>
+    value === "" || /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(value)
+        ? undefined
+        : "empty, or a Docker network name (letters, digits, '_', '.', '-')";
+
+// htpasswd separates user and hash with ':', and Docker clients send the user in Basic auth.
+export const htpasswdUser: Rule = (value) =>
+    /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$/.test(value)
+        ? undefined
+        : "1-64 characters of letters, digits, '.', '_', '-', starting with a letter or digit";
+
+export const anyString: Rule = () => undefined;

@@ -1,0 +1,101 @@
+import * as pulumi from "@pulumi/pulumi";
+import { isRpcSecret, unwrapRpcSecret } from "@pulumi/pulumi/runtime/rpc";
+import { parseConfig, projectName, RawConfig } from "../../components/config";
+import { OrbitRegistry } from "../../components/orbitRegistry";
+
+export interface DeclaredResource {
+    type: string;
+    name: string;
+    /** Inputs as the engine receives them, with secret values still wrapped (see isSecret). */
+    inputs: Record<string, unknown>;
+    /** Resource options (protect, dependsOn, parent, provider…) as the program passed them. */
+    opts: pulumi.CustomResourceOptions & pulumi.ComponentResourceOptions;
+    parentName?: string;
+}
+
+export interface StackRun {
+    resources: DeclaredResource[];
+    outputs: Record<string, { value: unknown; secret: boolean }>;
+    /** The one resource of `type` whose name ends with `suffix`; fails the test if not exactly one. */
+    one(type: string, suffix?: string): DeclaredResource;
+    all(type: string): DeclaredResource[];
+}
+
+export const isSecret = (value: unknown): boolean => isRpcSecret(value);
+export const plain = <T = unknown>(value: unknown): T => unwrapRpcSecret(value) as T;
+
+async function outputValue<T>(output: pulumi.Output<T>): Promise<{ value: T; secret: boolean }> {
+    const value = await new Promise<T>((resolve) => output.apply((v) => resolve(v as T)));
+    return { value, secret: await pulumi.isSecret(output) };
+}
+
+// What the real providers compute, faked: clearly fake credentials and image ids.
+function providerOutputs(type: string, name: string): Record<string, unknown> {
+    switch (type) {
+        case "random:index/randomPassword:RandomPassword":
+            return { result: `fake-${name}`, bcryptHash: `$2a$10$fakefakefakefakefakefu${name.length}` };
+        case "docker:index/remoteImage:RemoteImage":
+            return { imageId: `sha256:fake-${name}` };
+        default:
+            return {};
+    }
+}
+
+/** Runs the whole program under Pulumi mocks with `raw` as the stack's configuration. */
+export async function runProgram(raw: RawConfig, stack = "test"): Promise<StackRun> {
+    const mocked = new Map<string, Record<string, unknown>>();
+    const declared: Omit<DeclaredResource, "inputs">[] = [];
+
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                mocked.set(`${args.type}::${args.name}`, args.inputs);
+                return { id: `${args.name}-id`, state: { ...args.inputs, ...providerOutputs(args.type, args.name) } };
+            },
+            call: (args) => args.inputs,
+        },
+        projectName,
+        stack,
+        false,
+    );
+    pulumi.runtime.setAllConfig(
+        Object.fromEntries(Object.entries(raw).map(([key, value]) => [`${projectName}:${key}`, value as string])),
+    );
+
+    const config = parseConfig(raw);
+    const registry = new OrbitRegistry("orbit-registry", config, {
+        transformations: [
+            ({ type, name, opts }) => {
+                declared.push({ type, name, opts, parentName: (opts.parent as { __name?: string })?.__name });
+                return undefined;
+            },
+        ],
+    });
+
+    const outputs: StackRun["outputs"] = {};
+    for (const [key, output] of Object.entries(registry.outputs)) {
+        outputs[key] = await outputValue(output as pulumi.Output<unknown>);
+    }
+    // Wait until every resource the program declared has reached the mock engine.
+    const allRegistered = () => declared.every((d) => mocked.has(`${d.type}::${d.name}`));
+    for (let i = 0; i < 500 && !allRegistered(); i++) await new Promise((r) => setTimeout(r, 10));
+    if (!allRegistered()) throw new Error("some declared resources never reached the engine (unresolved inputs?)");
+
+    const resources: DeclaredResource[] = declared.map((d) => {
+        const inputs = mocked.get(`${d.type}::${d.name}`) ?? {};
+        return { ...d, inputs };
+    });
+    const matching = (type: string) => resources.filter((r) => r.type === type);
+    return {
+        resources,
+        outputs,
+        all: matching,
+        one(type, suffix = "") {
+            const found = matching(type).filter((r) => r.name.endsWith(suffix));
+            if (found.length !== 1) {
+                throw new Error(`expected one ${type} named *${suffix}, found ${found.map((r) => r.name).join(", ") || "none"}`);
+            }
+            return found[0];
+        },
+    };
+}
