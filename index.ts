@@ -1,9 +1,5 @@
-import { parseConfig, readRawConfig } from "./components/config";
-import { OrbitRegistry } from "./components/orbitRegistry";
-
-// Validation throws before any resource is declared.
-const config = parseConfig(readRawConfig());
-const registry = new OrbitRegistry("orbit-registry", config);
+import { readRawConfig } from "./components/config";
+import { orbitRegistryProgram } from "./components/program";
 
 export const {
     registryUrl,
@@ -13,4 +9,4 @@ export const {
     orbitWwwEnv,
     minioEndpoint,
     bucketName,
-} = registry.outputs;
+} = orbitRegistryProgram(readRawConfig());

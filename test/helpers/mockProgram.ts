@@ -1,13 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isRpcSecret, unwrapRpcSecret } from "@pulumi/pulumi/runtime/rpc";
-import { parseConfig, projectName, RawConfig } from "../../components/config";
-import { OrbitRegistry } from "../../components/orbitRegistry";
+import { projectName, RawConfig } from "../../components/config";
+import { orbitRegistryProgram } from "../../components/program";
 
 export interface DeclaredResource {
     type: string;
     name: string;
     /** Inputs as the engine receives them, with secret values still wrapped (see isSecret). */
     inputs: Record<string, unknown>;
+    /** The provider reference the engine got ("urn::id"), for custom resources. */
+    provider?: string;
     /** Resource options (protect, dependsOn, parent, provider…) as the program passed them. */
     opts: pulumi.CustomResourceOptions & pulumi.ComponentResourceOptions;
     parentName?: string;
@@ -41,15 +43,20 @@ function providerOutputs(type: string, name: string): Record<string, unknown> {
     }
 }
 
+/** How many resources reached the mock engine in the latest runProgram, even one that threw. */
+export let mockedResourceCount = 0;
+
 /** Runs the whole program under Pulumi mocks with `raw` as the stack's configuration. */
 export async function runProgram(raw: RawConfig, stack = "test"): Promise<StackRun> {
-    const mocked = new Map<string, Record<string, unknown>>();
-    const declared: Omit<DeclaredResource, "inputs">[] = [];
+    mockedResourceCount = 0;
+    const mocked = new Map<string, { inputs: Record<string, unknown>; provider?: string }>();
+    const declared: Omit<DeclaredResource, "inputs" | "provider">[] = [];
 
     await pulumi.runtime.setMocks(
         {
             newResource: (args) => {
-                mocked.set(`${args.type}::${args.name}`, args.inputs);
+                mockedResourceCount++;
+                mocked.set(`${args.type}::${args.name}`, { inputs: args.inputs, provider: args.provider });
                 return { id: `${args.name}-id`, state: { ...args.inputs, ...providerOutputs(args.type, args.name) } };
             },
             call: (args) => args.inputs,
@@ -62,8 +69,7 @@ export async function runProgram(raw: RawConfig, stack = "test"): Promise<StackR
         Object.fromEntries(Object.entries(raw).map(([key, value]) => [`${projectName}:${key}`, value as string])),
     );
 
-    const config = parseConfig(raw);
-    const registry = new OrbitRegistry("orbit-registry", config, {
+    const programOutputs = orbitRegistryProgram(raw, {
         transformations: [
             ({ type, name, opts }) => {
                 declared.push({ type, name, opts, parentName: (opts.parent as { __name?: string })?.__name });
@@ -73,7 +79,7 @@ export async function runProgram(raw: RawConfig, stack = "test"): Promise<StackR
     });
 
     const outputs: StackRun["outputs"] = {};
-    for (const [key, output] of Object.entries(registry.outputs)) {
+    for (const [key, output] of Object.entries(programOutputs)) {
         outputs[key] = await outputValue(output as pulumi.Output<unknown>);
     }
     // Wait until every resource the program declared has reached the mock engine.
@@ -82,8 +88,8 @@ export async function runProgram(raw: RawConfig, stack = "test"): Promise<StackR
     if (!allRegistered()) throw new Error("some declared resources never reached the engine (unresolved inputs?)");
 
     const resources: DeclaredResource[] = declared.map((d) => {
-        const inputs = mocked.get(`${d.type}::${d.name}`) ?? {};
-        return { ...d, inputs };
+        const { inputs, provider } = mocked.get(`${d.type}::${d.name}`)!;
+        return { ...d, inputs, provider };
     });
     const matching = (type: string) => resources.filter((r) => r.type === type);
     return {
@@ -98,4 +104,11 @@ export async function runProgram(raw: RawConfig, stack = "test"): Promise<StackR
             return found[0];
         },
     };
+}
+
+/** Names of the resources in a resource's dependsOn option. */
+export function dependsOnNames(resource: DeclaredResource): string[] {
+    const dependsOn = resource.opts.dependsOn;
+    const list = Array.isArray(dependsOn) ? dependsOn : dependsOn ? [dependsOn] : [];
+    return list.map((r) => (r as unknown as { __name: string }).__name);
 }

@@ -1,17 +1,319 @@
 import * as assert from "assert";
-import { plain, isSecret, runProgram, StackRun } from "../helpers/mockProgram";
+import { parse } from "yaml";
+import { registryBucketPolicy } from "../../components/bucketPolicy";
+import { DeclaredResource, dependsOnNames, isSecret, plain, runProgram, StackRun } from "../helpers/mockProgram";
 import { stackConfig } from "../helpers/stackConfig";
 
-describe("dev stack smoke", () => {
+const T = {
+    password: "random:index/randomPassword:RandomPassword",
+    dockerProvider: "pulumi:providers:docker",
+    minioProvider: "pulumi:providers:minio",
+    network: "docker:index/network:Network",
+    volume: "docker:index/volume:Volume",
+    image: "docker:index/remoteImage:RemoteImage",
+    container: "docker:index/container:Container",
+    bucket: "minio:index/s3Bucket:S3Bucket",
+    user: "minio:index/iamUser:IamUser",
+    policy: "minio:index/iamPolicy:IamPolicy",
+    attachment: "minio:index/iamUserPolicyAttachment:IamUserPolicyAttachment",
+};
+
+interface Upload {
+    file: string;
+    content: string;
+    permissions?: string;
+}
+interface Port {
+    internal: number;
+    external: number;
+    ip: string;
+    protocol: string;
+}
+
+const passwordOf = (run: StackRun, suffix: string) => `fake-${run.one(T.password, suffix).name}`;
+const envList = (container: DeclaredResource) => plain<string[]>(container.inputs.envs);
+const usesProvider = (resource: DeclaredResource, provider: DeclaredResource) =>
+    resource.provider?.includes(`::${provider.name}::${provider.name}-id`) ?? false;
+
+describe("dev stack (target docker, storage minio)", () => {
+    const dev = stackConfig("dev");
     let run: StackRun;
     before(async () => {
-        run = await runProgram(stackConfig("dev"), "dev");
+        run = await runProgram(dev, "dev");
     });
-    it("declares", () => {
-        for (const r of run.resources) console.log(r.type, r.name, r.parentName, Object.keys(r.inputs).join(","));
-        console.log(JSON.stringify(run.outputs, null, 1));
-        const c = run.one("docker:index/container:Container", "registry-container");
-        console.log(c.inputs.envs, isSecret(c.inputs.envs), plain(c.inputs.uploads));
-        assert.ok(run.resources.length > 5);
+
+    describe("Credentials", () => {
+        it("generates every credential with @pulumi/random under the Credentials component", () => {
+            const passwords = run.all(T.password);
+            assert.deepStrictEqual(passwords.map((p) => p.name.replace("orbit-registry-credentials-", "")).sort(), [
+                "minio-root-password",
+                "minio-root-user",
+                "registry-http-secret",
+                "registry-password",
+                "registry-s3-access-key",
+                "registry-s3-secret-key",
+            ]);
+            for (const password of passwords) {
+                assert.strictEqual(password.parentName, "orbit-registry-credentials");
+                assert.ok((password.inputs.length as number) >= 20, `${password.name} is too short`);
+            }
+        });
+    });
+
+    describe("DockerTarget", () => {
+        it("manages every Docker object through one explicit docker provider", () => {
+            const provider = run.one(T.dockerProvider);
+            const dockerResources = run.resources.filter((r) => r.type.startsWith("docker:"));
+            assert.strictEqual(dockerResources.length, 6);
+            for (const resource of dockerResources) assert.ok(usesProvider(resource, provider), `${resource.name} uses ${resource.provider}`);
+        });
+
+        it("puts MinIO and the registry on one internal network", () => {
+            const network = run.one(T.network);
+            const networksOf = (suffix: string) =>
+                (run.one(T.container, suffix).inputs.networksAdvanced as Array<{ name: string }>).map((n) => n.name);
+            assert.deepStrictEqual(networksOf("minio-container"), [network.inputs.name]);
+            assert.deepStrictEqual(networksOf("registry-container"), [network.inputs.name]);
+        });
+    });
+
+    describe("DockerMinio", () => {
+        let minio: DeclaredResource;
+        before(() => {
+            minio = run.one(T.container, "minio-container");
+        });
+
+        it("runs container orbit-minio from the pinned minioImage", () => {
+            assert.strictEqual(minio.inputs.name, "orbit-minio");
+            const image = run.one(T.image, "minio-image");
+            assert.strictEqual(image.inputs.name, dev.minioImage);
+            assert.strictEqual(minio.inputs.image, `sha256:fake-${image.name}`);
+        });
+
+        it("publishes the API and console on bindAddress only", () => {
+            assert.deepStrictEqual(minio.inputs.ports as Port[], [
+                { internal: 9000, external: 9000, ip: "127.0.0.1", protocol: "tcp" },
+                { internal: 9001, external: 9001, ip: "127.0.0.1", protocol: "tcp" },
+            ]);
+        });
+
+        it("gets the generated root credentials as secret env", () => {
+            assert.ok(isSecret(minio.inputs.envs));
+            assert.deepStrictEqual(envList(minio), [
+                `MINIO_ROOT_USER=${passwordOf(run, "minio-root-user")}`,
+                `MINIO_ROOT_PASSWORD=${passwordOf(run, "minio-root-password")}`,
+            ]);
+        });
+
+        it("keeps /data on a named volume that Pulumi protects and retains", () => {
+            const volume = run.one(T.volume);
+            assert.deepStrictEqual(minio.inputs.volumes, [{ volumeName: volume.inputs.name, containerPath: "/data" }]);
+            assert.strictEqual(volume.opts.protect, true);
+            assert.strictEqual(volume.opts.retainOnDelete, true);
+            assert.deepStrictEqual(minio.inputs.command, ["server", "/data", "--console-address", ":9001"]);
+        });
+
+        it("is healthchecked on /minio/health/live, restarted, and awaited until healthy", () => {
+            const healthcheck = minio.inputs.healthcheck as { tests: string[]; retries: number };
+            assert.strictEqual(healthcheck.tests[0], "CMD");
+            assert.match(healthcheck.tests.join(" "), /\/dev\/tcp\/127\.0\.0\.1\/9000.*GET \/minio\/health\/live/);
+            assert.ok(healthcheck.retries > 0);
+            assert.strictEqual(minio.inputs.restart, "unless-stopped");
+            assert.strictEqual(minio.inputs.wait, true);
+        });
+
+        it("is deleted before it is replaced, so the fixed name and ports never collide", () => {
+            assert.strictEqual(minio.opts.deleteBeforeReplace, true);
+        });
+    });
+
+    describe("MinioBucket", () => {
+        it("talks to the published MinIO port with the root credentials, after MinIO is healthy", () => {
+            const provider = run.one(T.minioProvider);
+            assert.strictEqual(provider.inputs.minioServer, "127.0.0.1:9000");
+            assert.strictEqual(plain(provider.inputs.minioUser), passwordOf(run, "minio-root-user"));
+            assert.ok(isSecret(provider.inputs.minioUser) && isSecret(provider.inputs.minioPassword));
+            assert.ok(dependsOnNames(provider).includes("orbit-registry-docker-minio-container"));
+        });
+
+        it("declares bucket, user, policy and attachment through that provider, each after MinIO", () => {
+            const provider = run.one(T.minioProvider);
+            for (const type of [T.bucket, T.user, T.policy, T.attachment]) {
+                const resource = run.one(type);
+                assert.ok(usesProvider(resource, provider), `${resource.name} uses ${resource.provider}`);
+                assert.ok(dependsOnNames(resource).includes("orbit-registry-docker-minio-container"), resource.name);
+            }
+        });
+
+        it("creates the protected bucket bucketName", () => {
+            const bucket = run.one(T.bucket);
+            assert.strictEqual(bucket.inputs.bucket, "orbit-registry");
+            assert.strictEqual(bucket.inputs.forceDestroy, false);
+            assert.strictEqual(bucket.opts.protect, true);
+        });
+
+        it("gives the registry its own MinIO user with the generated S3 keys, as secrets", () => {
+            const user = run.one(T.user);
+            assert.ok(isSecret(user.inputs.name) && isSecret(user.inputs.secret));
+            assert.strictEqual(plain(user.inputs.name), passwordOf(run, "registry-s3-access-key"));
+            assert.notStrictEqual(plain(user.inputs.name), passwordOf(run, "minio-root-user"));
+        });
+
+        it("attaches the least-privilege bucket policy to that user", () => {
+            const policy = run.one(T.policy);
+            assert.deepStrictEqual(JSON.parse(policy.inputs.policy as string), registryBucketPolicy("orbit-registry"));
+            const attachment = run.one(T.attachment);
+            assert.strictEqual(attachment.inputs.policyName, policy.inputs.name);
+            assert.strictEqual(plain(attachment.inputs.userName), passwordOf(run, "registry-s3-access-key"));
+        });
+    });
+
+    describe("DockerRegistry", () => {
+        let registry: DeclaredResource;
+        let uploads: Upload[];
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        let config: any;
+        before(() => {
+            registry = run.one(T.container, "registry-container");
+            uploads = plain<Upload[]>(registry.inputs.uploads);
+            config = parse(uploads.find((u) => u.file === "/etc/docker/registry/config.yml")!.content);
+        });
+
+        it("runs container orbit-registry from the pinned registryImage", () => {
+            assert.strictEqual(registry.inputs.name, "orbit-registry");
+            const image = run.one(T.image, "registry-image");
+            assert.strictEqual(image.inputs.name, "registry:2.8.3");
+            assert.strictEqual(registry.inputs.image, `sha256:fake-${image.name}`);
+        });
+
+        it("publishes bindAddress:registryPort to 5000 and nothing else (no debug port)", () => {
+            assert.deepStrictEqual(registry.inputs.ports as Port[], [{ internal: 5000, external: 5050, ip: "127.0.0.1", protocol: "tcp" }]);
+        });
+
+        it("uploads a config.yml that stores in the bucket on MinIO's internal endpoint, with redirects off", () => {
+            assert.strictEqual(config.storage.s3.bucket, "orbit-registry");
+            assert.strictEqual(config.storage.s3.regionendpoint, "http://orbit-minio:9000");
+            const minioAliases = (run.one(T.container, "minio-container").inputs.networksAdvanced as Array<{ aliases: string[] }>)[0].aliases;
+            assert.ok(minioAliases.includes("orbit-minio"), "the endpoint's host name resolves on the shared network");
+            assert.strictEqual(config.storage.redirect.disable, true);
+            assert.strictEqual(config.http.addr, ":5000");
+        });
+
+        it("authenticates with the uploaded htpasswd: the service account's bcrypt line, secret", () => {
+            assert.ok(isSecret(registry.inputs.uploads));
+            const htpasswd = uploads.find((u) => u.file === config.auth.htpasswd.path);
+            assert.ok(htpasswd, `no upload at ${config.auth.htpasswd.path}`);
+            assert.strictEqual(htpasswd.content, `orbit-service:$2a$10$fakefakefakefakefakefu${"orbit-registry-credentials-registry-password".length}\n`);
+        });
+
+        it("passes S3 keys and the http secret as secret REGISTRY_* env, never in config.yml", () => {
+            assert.ok(isSecret(registry.inputs.envs));
+            assert.deepStrictEqual(envList(registry), [
+                `REGISTRY_STORAGE_S3_ACCESSKEY=${passwordOf(run, "registry-s3-access-key")}`,
+                `REGISTRY_STORAGE_S3_SECRETKEY=${passwordOf(run, "registry-s3-secret-key")}`,
+                `REGISTRY_HTTP_SECRET=${passwordOf(run, "registry-http-secret")}`,
+            ]);
+            const configText = uploads.find((u) => u.file.endsWith("config.yml"))!.content;
+            for (const password of run.all(T.password)) assert.ok(!configText.includes(`fake-${password.name}`), password.name);
+        });
+
+        it("is healthchecked on the unpublished debug listener's /debug/health", () => {
+            const healthcheck = registry.inputs.healthcheck as { tests: string[] };
+            const url = healthcheck.tests.find((t) => t.startsWith("http://"))!;
+            assert.strictEqual(new URL(url).pathname, "/debug/health");
+            assert.strictEqual(new URL(url).host, config.http.debug.addr);
+            assert.strictEqual(registry.inputs.restart, "unless-stopped");
+        });
+
+        it("starts only after the bucket, user, policy and attachment exist", () => {
+            const after = dependsOnNames(registry);
+            for (const type of [T.bucket, T.user, T.policy, T.attachment]) assert.ok(after.includes(run.one(type).name), type);
+        });
+
+        it("is deleted before it is replaced, so the fixed name and port never collide", () => {
+            assert.strictEqual(registry.opts.deleteBeforeReplace, true);
+        });
+    });
+
+    describe("outputs", () => {
+        it("gives the host-facing and the internal registry address", () => {
+            assert.deepStrictEqual(run.outputs.registryUrl, { value: "localhost:5050", secret: false });
+            assert.deepStrictEqual(run.outputs.registryInternalUrl, { value: "orbit-registry:5000", secret: false });
+        });
+
+        it("gives build-service its env, as a secret", () => {
+            assert.deepStrictEqual(run.outputs.buildServiceEnv, {
+                secret: true,
+                value: {
+                    ORBIT_REGISTRY_URL: "orbit-registry:5000",
+                    ORBIT_REGISTRY_USER: "orbit-service",
+                    ORBIT_REGISTRY_PASS: passwordOf(run, "registry-password"),
+                },
+            });
+        });
+
+        it("gives orbit-www its env, as a secret, with the service account password as token", () => {
+            assert.deepStrictEqual(run.outputs.orbitWwwEnv, {
+                secret: true,
+                value: { ORBIT_REGISTRY_URL: "orbit-registry:5000", ORBIT_REGISTRY_TOKEN: passwordOf(run, "registry-password") },
+            });
+        });
+
+        it("gives the MinIO endpoint and the bucket name", () => {
+            assert.strictEqual(run.outputs.minioEndpoint.value, "http://localhost:9000");
+            assert.strictEqual(run.outputs.bucketName.value, "orbit-registry");
+        });
+    });
+
+    it("leaks no credential into any plain (non-secret) input", () => {
+        const credentials = run.all(T.password).map((p) => `fake-${p.name}`);
+        for (const resource of run.resources) {
+            for (const [key, value] of Object.entries(resource.inputs)) {
+                if (isSecret(value)) continue;
+                const text = JSON.stringify(value);
+                for (const credential of credentials) assert.ok(!text.includes(credential), `${resource.name}.${key} carries ${credential}`);
+            }
+        }
+    });
+
+    it("nests every resource under its component (type tokens orbit:registry:*)", () => {
+        for (const resource of run.resources.filter((r) => r.name !== "orbit-registry")) {
+            const parent = run.resources.find((r) => r.name === resource.parentName);
+            assert.ok(parent?.type.startsWith("orbit:registry:"), `${resource.name} has parent ${resource.parentName}`);
+        }
+    });
+});
+
+describe("dev stack variants", () => {
+    it("joins dockerNetwork too, reachable there as orbit-registry", async () => {
+        const run = await runProgram(stackConfig("dev", { dockerNetwork: "orbit_default" }));
+        const networks = run.one(T.container, "registry-container").inputs.networksAdvanced as Array<{ name: string; aliases: string[] }>;
+        assert.deepStrictEqual(networks[1], { name: "orbit_default", aliases: ["orbit-registry"] });
+        const minioNetworks = run.one(T.container, "minio-container").inputs.networksAdvanced as unknown[];
+        assert.strictEqual(minioNetworks.length, 1, "MinIO stays off Orbit's network");
+    });
+
+    it("publishes every port on a configured bindAddress and reports it in the outputs", async () => {
+        const run = await runProgram(stackConfig("dev", { bindAddress: "10.0.0.5", registryPort: "5555" }));
+        for (const container of run.all(T.container)) {
+            for (const port of container.inputs.ports as Port[]) assert.strictEqual(port.ip, "10.0.0.5");
+        }
+        assert.strictEqual(run.outputs.registryUrl.value, "10.0.0.5:5555");
+        assert.strictEqual(run.one(T.minioProvider).inputs.minioServer, "10.0.0.5:9000");
+    });
+
+    it("leaves data unprotected only when protectData is false", async () => {
+        const run = await runProgram(stackConfig("dev", { protectData: "false" }));
+        assert.strictEqual(run.one(T.volume).opts.protect, false);
+        assert.strictEqual(run.one(T.bucket).opts.protect, false);
+    });
+
+    it("uses a configured minioImage and bucketName everywhere", async () => {
+        const run = await runProgram(stackConfig("dev", { minioImage: "localhost:5000/orbit/minio:RELEASE.2025-10-15T17-29-55Z", bucketName: "images" }));
+        assert.strictEqual(run.one(T.image, "minio-image").inputs.name, "localhost:5000/orbit/minio:RELEASE.2025-10-15T17-29-55Z");
+        assert.strictEqual(run.one(T.bucket).inputs.bucket, "images");
+        assert.deepStrictEqual(JSON.parse(run.one(T.policy).inputs.policy as string), registryBucketPolicy("images"));
+        const uploads = plain<Upload[]>(run.one(T.container, "registry-container").inputs.uploads);
+        assert.strictEqual(parse(uploads[0].content).storage.s3.bucket, "images");
     });
 });

@@ -1,0 +1,90 @@
+import * as assert from "assert";
+import { ConfigError, parseConfig, RawConfig } from "../../components/config";
+import { mockedResourceCount, runProgram } from "../helpers/mockProgram";
+import { stackConfig } from "../helpers/stackConfig";
+
+function problemsOf(overrides: RawConfig): string[] {
+    try {
+        parseConfig(stackConfig("dev", overrides));
+    } catch (error) {
+        assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${error}`);
+        return error.problems;
+    }
+    assert.fail(`configuration ${JSON.stringify(overrides)} was accepted`);
+}
+
+/** Asserts one problem, naming the key and the bad value and saying what is allowed. */
+function assertRejected(overrides: RawConfig, allowed: RegExp) {
+    const problems = problemsOf(overrides);
+    assert.strictEqual(problems.length, 1, problems.join("\n"));
+    const [key, value] = Object.entries(overrides)[0];
+    assert.ok(problems[0].includes(`orbit-registry:${key}`), problems[0]);
+    assert.ok(problems[0].includes(JSON.stringify(value)), problems[0]);
+    assert.match(problems[0], allowed);
+}
+
+describe("configuration", () => {
+    it("accepts the dev stack with Pulumi.yaml's defaults", () => {
+        const config = parseConfig(stackConfig("dev"));
+        assert.strictEqual(config.target, "docker");
+        assert.strictEqual(config.bindAddress, "127.0.0.1");
+        assert.strictEqual(config.registryPort, 5050);
+        assert.strictEqual(config.protectData, true);
+        assert.strictEqual(config.dockerNetwork, undefined);
+    });
+
+    it("rejects an unknown target", () => assertRejected({ target: "nomad" }, /one of: docker, kubernetes/));
+    it("rejects an unknown storage", () => assertRejected({ storage: "gcs" }, /one of: minio, s3/));
+
+    for (const port of ["0", "65536", "80.5", "http", "-1"]) {
+        it(`rejects registryPort ${port}`, () => assertRejected({ registryPort: port }, /integer port from 1 to 65535/));
+    }
+    it("rejects a non-numeric minioConsolePort", () => assertRejected({ minioConsolePort: "console" }, /1 to 65535/));
+
+    it("rejects two services on one port, naming both keys", () => {
+        const problems = problemsOf({ minioApiPort: "5050" });
+        assert.strictEqual(problems.length, 1);
+        assert.match(problems[0], /orbit-registry:minioApiPort = "5050".*different from orbit-registry:registryPort/);
+    });
+
+    const badBuckets = ["ab", "Orbit-Registry", "orbit_registry", "-orbit", "orbit-", "orbit..registry", "192.168.1.1", "xn--orbit", "orbit-s3alias", "a".repeat(64)];
+    for (const bucket of badBuckets) {
+        it(`rejects bucket name ${JSON.stringify(bucket)}`, () => assertRejected({ bucketName: bucket }, /S3 bucket name/));
+    }
+    it("accepts a bucket name with dots and digits", () => {
+        assert.strictEqual(parseConfig(stackConfig("dev", { bucketName: "orbit.registry-01" })).bucketName, "orbit.registry-01");
+    });
+
+    for (const image of ["registry", "registry:latest", "quay.io/minio/minio", "quay.io/minio/minio:latest", "Registry:2", "registry:2 ", "registry@sha256:abc"]) {
+        it(`rejects unpinned or malformed image ${JSON.stringify(image)}`, () =>
+            assertRejected({ registryImage: image }, /pinned to an explicit tag other than 'latest' or to a sha256 digest/));
+    }
+    for (const image of ["registry:2.8.3", "localhost:5000/team/minio:RELEASE.2025-10-15T17-29-55Z", `registry@sha256:${"a".repeat(64)}`, `registry:latest@sha256:${"b".repeat(64)}`]) {
+        it(`accepts pinned image ${image.slice(0, 40)}`, () => {
+            assert.strictEqual(parseConfig(stackConfig("dev", { minioImage: image })).minioImage, image);
+        });
+    }
+
+    for (const address of ["localhost", "127.0.0.300", "0.0.0.0:5050", ""]) {
+        it(`rejects bindAddress ${JSON.stringify(address)}`, () => assertRejected({ bindAddress: address }, /IPv4 or IPv6 address/));
+    }
+    it("rejects protectData other than true/false", () => assertRejected({ protectData: "yes" }, /true or false/));
+    it("rejects a registryUser with a colon", () => assertRejected({ registryUser: "orbit:service" }, /letters, digits/));
+    it("rejects a dockerNetwork with spaces", () => assertRejected({ dockerNetwork: "orbit net" }, /Docker network name/));
+
+    it("names a missing key and how to set it", () => {
+        const raw = stackConfig("dev");
+        delete raw.bucketName;
+        assert.throws(() => parseConfig(raw), /orbit-registry:bucketName is not set.*pulumi config set bucketName/);
+    });
+
+    it("lists every bad key in one error", () => {
+        const problems = problemsOf({ registryPort: "0", bindAddress: "lan", registryImage: "registry:latest" });
+        assert.strictEqual(problems.length, 3);
+    });
+
+    it("fails before the first resource is declared", async () => {
+        await assert.rejects(runProgram(stackConfig("dev", { bindAddress: "everywhere" })), ConfigError);
+        assert.strictEqual(mockedResourceCount, 0);
+    });
+});
