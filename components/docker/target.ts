@@ -5,13 +5,12 @@ import { Credentials } from "../credentials";
 import { dialAddress, hostAddress } from "../hostAddress";
 import { htpasswdLine } from "../htpasswd";
 import { MinioBucket } from "../minioBucket";
-import { renderRegistryConfig, registrySecretEnv } from "../registryConfig";
+import { minioRegion, renderRegistryConfig, registrySecretEnv } from "../registryConfig";
 import { DeployedRegistry } from "../deployedRegistry";
 import { DockerMinio } from "./minio";
 import { DockerRegistry, registryConfigDir, registryDebugPort, registryHttpPort } from "./registry";
 
 export const internalNetworkName = "orbit-registry-internal";
-export const minioRegion = "us-east-1";
 
 export interface DockerTargetArgs {
     config: OrbitRegistryConfig;

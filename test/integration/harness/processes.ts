@@ -1,0 +1,54 @@
+import { ChildProcess, spawn } from "child_process";
+
+const running = new Set<ChildProcess>();
+
+// Last resort: a failing test or an interrupted run leaves no server behind.
+process.on("exit", () => {
+    for (const child of running) child.kill("SIGKILL");
+});
+
+/** A long-running server process whose output is kept for failure messages. */
+export class ManagedProcess {
+    private child?: ChildProcess;
+    private output = "";
+
+    constructor(
+        readonly label: string,
+        private readonly command: string,
+        private readonly args: string[],
+        private readonly env: NodeJS.ProcessEnv,
+    ) {}
+
+    start(): this {
+        const child = spawn(this.command, this.args, { env: this.env, stdio: ["ignore", "pipe", "pipe"] });
+        const keep = (chunk: Buffer) => {
+            this.output = (this.output + chunk.toString()).slice(-20_000);
+        };
+        child.stdout?.on("data", keep);
+        child.stderr?.on("data", keep);
+        child.on("exit", () => running.delete(child));
+        running.add(child);
+        this.child = child;
+        return this;
+    }
+
+    get alive(): boolean {
+        return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+    }
+
+    /** The tail of what the process printed, for assertion messages. */
+    log(): string {
+        return `--- ${this.label} output (tail) ---\n${this.output.slice(-4000)}`;
+    }
+
+    /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
+    async stop(graceMs = 5000): Promise<void> {
+        const child = this.child;
+        if (!child || !this.alive) return;
+        const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+        await exited;
+        clearTimeout(timer);
+    }
+}

@@ -1,0 +1,72 @@
+import { hashSync } from "bcryptjs";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { registryBucketPolicy } from "../../../components/bucketPolicy";
+import { minioRegion } from "../../../components/registryConfig";
+import { Mc } from "./mc";
+import { MinioServer } from "./minio";
+import { RegistryServer } from "./registry";
+import { Skopeo } from "./skopeo";
+import { Tools } from "./tools";
+
+const randomSecret = (bytes = 24) => crypto.randomBytes(bytes).toString("hex");
+
+export interface Credentials {
+    user: string;
+    password: string;
+}
+
+/**
+ * The dev topology as local processes: MinIO with the bucket, the registry's own user and the
+ * program's policy, and Docker Distribution configured as the program configures it. Every
+ * credential is generated for this run.
+ */
+export class LocalRegistryStack {
+    readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "orbit-registry-it-"));
+    readonly bucket = "orbit-registry";
+    readonly serviceAccount: Credentials = { user: "orbit-service", password: randomSecret() };
+    readonly registryS3 = { accessKey: `registry${randomSecret(6)}`, secretKey: randomSecret() };
+    readonly minio: MinioServer;
+    readonly mc: Mc;
+    readonly skopeo: Skopeo;
+    /** Created once MinIO has its port, which the registry's config names. */
+    registry!: RegistryServer;
+
+    constructor(private readonly tools: Tools) {
+        this.minio = new MinioServer(tools.minio, path.join(this.dir, "minio-data"), { user: `root${randomSecret(6)}`, password: randomSecret() });
+        this.mc = new Mc(tools.mc, path.join(this.dir, "mc"));
+        this.skopeo = new Skopeo(tools.skopeo, path.join(this.dir, "skopeo"));
+    }
+
+    async start(): Promise<void> {
+        await this.minio.start();
+        this.mc.alias("root", this.minio.endpoint, this.minio.root.user, this.minio.root.password);
+        this.mc.alias("registry", this.minio.endpoint, this.registryS3.accessKey, this.registryS3.secretKey);
+        await this.mc.provisionRegistryBucket("root", this.bucket, this.registryS3.accessKey, this.registryS3.secretKey, registryBucketPolicy(this.bucket));
+        this.registry = new RegistryServer({
+            binary: this.tools.registry,
+            dir: path.join(this.dir, "registry"),
+            minioEndpoint: this.minio.endpoint,
+            bucket: this.bucket,
+            region: minioRegion,
+            user: this.serviceAccount.user,
+            bcryptHash: hashSync(this.serviceAccount.password, 10),
+            secrets: { s3AccessKey: this.registryS3.accessKey, s3SecretKey: this.registryS3.secretKey, httpSecret: randomSecret(32) },
+            healthInterval: "1s",
+        });
+        await this.registry.start();
+    }
+
+    /** Stops every process and removes every file of the run. */
+    async stop(): Promise<void> {
+        await this.registry?.stop();
+        await this.minio.stop();
+        fs.rmSync(this.dir, { recursive: true, force: true });
+    }
+
+    logs(): string {
+        return `${this.registry.log()}\n${this.minio.log()}`;
+    }
+}

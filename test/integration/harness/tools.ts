@@ -1,0 +1,34 @@
+import * as fs from "fs";
+import * as path from "path";
+
+const root = path.resolve(__dirname, "../../..");
+
+export interface Tools {
+    registry: string;
+    skopeo: string;
+    minio: string;
+    mc: string;
+}
+
+function onPath(binary: string): string | undefined {
+    for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+        const candidate = path.join(dir, binary);
+        if (fs.existsSync(candidate)) return candidate;
+    }
+    return undefined;
+}
+
+/** The real binaries the suite runs: Debian's docker-registry and skopeo, MinIO and mc built from source. */
+export function findTools(): { tools?: Tools; missing: string[] } {
+    const local = (binary: string) => {
+        const candidate = path.join(root, ".tools/bin", binary);
+        return fs.existsSync(candidate) ? candidate : onPath(binary);
+    };
+    const found = { registry: onPath("docker-registry"), skopeo: onPath("skopeo"), minio: local("minio"), mc: local("mc") };
+    const missing = Object.entries(found)
+        .filter(([, location]) => !location)
+        .map(([name]) => name);
+    return { tools: missing.length === 0 ? (found as Tools) : undefined, missing };
+}
+
+export const installHint = "install them with: bash scripts/setup-integration.sh";
