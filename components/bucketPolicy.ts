@@ -26,3 +26,6 @@ export function registryBucketPolicy(bucketName: string): PolicyDocument {
         ],
     };
 }
+
+/** Name of that policy in MinIO. */
+export const registryPolicyName = (bucketName: string) => `${bucketName}-registry`;

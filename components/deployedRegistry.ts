@@ -4,8 +4,10 @@ import * as pulumi from "@pulumi/pulumi";
 export interface DeployedRegistry {
     /** Where people and tools outside the platform reach the registry. */
     registryUrl: pulumi.Output<string>;
-    /** Where Orbit's services reach it (compose network or cluster). */
+    /** Where workloads next to it reach it (compose network or cluster DNS). */
     registryInternalUrl: pulumi.Output<string>;
+    /** The address Orbit's apps get as ORBIT_REGISTRY_URL. */
+    appRegistryUrl: pulumi.Output<string>;
     minioEndpoint: pulumi.Output<string>;
     bucketName: pulumi.Output<string>;
 }

@@ -1,6 +1,6 @@
 import * as minio from "@pulumi/minio";
 import * as pulumi from "@pulumi/pulumi";
-import { registryBucketPolicy } from "./bucketPolicy";
+import { registryBucketPolicy, registryPolicyName } from "./bucketPolicy";
 
 export interface MinioBucketArgs {
     /** host:port of MinIO's S3 API as Pulumi itself reaches it. */
@@ -48,7 +48,7 @@ export class MinioBucket extends pulumi.ComponentResource {
         );
         const policy = new minio.IamPolicy(
             `${name}-registry-policy`,
-            { name: `${args.bucketName}-registry`, policy: bucket.bucket.apply((b) => JSON.stringify(registryBucketPolicy(b))) },
+            { name: registryPolicyName(args.bucketName), policy: bucket.bucket.apply((b) => JSON.stringify(registryBucketPolicy(b))) },
             childOpts,
         );
         const attachment = new minio.IamUserPolicyAttachment(

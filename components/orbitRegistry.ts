@@ -1,9 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { buildServiceEnv, orbitWwwEnv, RegistryAccess } from "./appEnv";
+import { AwsS3Storage } from "./aws/s3Storage";
 import { OrbitRegistryConfig } from "./config";
-import { Credentials } from "./credentials";
+import { Credentials, MinioCredentials } from "./credentials";
 import { DeployedRegistry } from "./deployedRegistry";
 import { DockerTarget } from "./docker/target";
+import { KubernetesTarget } from "./kubernetes/target";
+import { StoragePlan } from "./storage";
 
 /** The stack outputs Orbit's apps and operators read. */
 export interface OrbitRegistryOutputs {
@@ -16,17 +19,33 @@ export interface OrbitRegistryOutputs {
     bucketName: pulumi.Output<string>;
 }
 
-/** Orbit's hosted registry: credentials, the platform-specific deployment, and the apps' wiring. */
+/** Orbit's hosted registry: credentials, storage, the platform-specific deployment, and the apps' wiring. */
 export class OrbitRegistry extends pulumi.ComponentResource {
     readonly outputs: OrbitRegistryOutputs;
 
     constructor(name: string, config: OrbitRegistryConfig, opts?: pulumi.ComponentResourceOptions) {
         super("orbit:registry:OrbitRegistry", name, {}, opts);
         const credentials = new Credentials(`${name}-credentials`, { registryUser: config.registryUser }, { parent: this });
-        const deployed: DeployedRegistry = new DockerTarget(`${name}-docker`, { config, credentials }, { parent: this });
+        const storage: StoragePlan =
+            config.storage === "s3"
+                ? {
+                      kind: "s3",
+                      storage: new AwsS3Storage(
+                          `${name}-s3`,
+                          { bucketName: config.bucketName, region: config.awsRegion!, protectData: config.protectData },
+                          { parent: this },
+                      ),
+                  }
+                : { kind: "minio", credentials: new MinioCredentials(`${name}-minio-credentials`, { parent: this }) };
+
+        const targetArgs = { config, credentials, storage };
+        const deployed: DeployedRegistry =
+            config.target === "docker"
+                ? new DockerTarget(`${name}-docker`, targetArgs, { parent: this })
+                : new KubernetesTarget(`${name}-kubernetes`, targetArgs, { parent: this });
 
         const access: pulumi.Output<RegistryAccess> = pulumi
-            .all([deployed.registryInternalUrl, credentials.registryPassword])
+            .all([deployed.appRegistryUrl, credentials.registryPassword])
             .apply(([url, password]) => ({ url, user: config.registryUser, password }));
 
         this.outputs = {

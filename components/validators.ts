@@ -64,3 +64,33 @@ export const htpasswdUser: Rule = (value) =>
         : "1-64 characters of letters, digits, '.', '_', '-', starting with a letter or digit";
 
 export const anyString: Rule = () => undefined;
+
+// RFC 1123 label, as Kubernetes requires of namespace names.
+export const dnsLabel: Rule = (value) =>
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value) && value.length <= 63
+        ? undefined
+        : "a DNS label: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit";
+
+// RFC 1123 subdomain, as Kubernetes requires of most object names and as ingress hosts are.
+export const dnsSubdomain: Rule = (value) =>
+    value.length <= 253 && value.split(".").every((label) => dnsLabel(label) === undefined)
+        ? undefined
+        : "a DNS name: dot-separated labels of lowercase letters, digits and '-', at most 253 characters";
+
+export const optional =
+    (rule: Rule): Rule =>
+    (value) => {
+        if (value === "") return undefined;
+        const allowed = rule(value);
+        return allowed ? `empty, or ${allowed}` : undefined;
+    };
+
+// A Kubernetes resource.Quantity of bytes, e.g. 10Gi or 500M.
+export const storageQuantity: Rule = (value) =>
+    /^([0-9]+(\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.test(value) && Number.parseFloat(value) > 0
+        ? undefined
+        : "a positive Kubernetes quantity such as 10Gi, 500Mi or 1T";
+
+// AWS region names such as us-east-1 or eu-central-2.
+export const awsRegion: Rule = (value) =>
+    /^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/.test(value) ? undefined : "an AWS region such as us-east-1";

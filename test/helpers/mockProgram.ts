@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isRpcSecret, unwrapRpcSecret } from "@pulumi/pulumi/runtime/rpc";
-import { projectName, RawConfig } from "../../components/config";
+import { ConfigKey, projectName, qualifiedKey, RawConfig } from "../../components/config";
 import { orbitRegistryProgram } from "../../components/program";
 
 export interface DeclaredResource {
@@ -36,6 +36,8 @@ function providerOutputs(type: string, name: string): Record<string, unknown> {
     switch (type) {
         case "random:index/randomPassword:RandomPassword":
             return { result: `fake-${name}`, bcryptHash: `$2a$10$fakefakefakefakefakefu${name.length}` };
+        case "aws:iam/accessKey:AccessKey":
+            return { secret: `fake-${name}-secret` };
         case "docker:index/remoteImage:RemoteImage":
             return { imageId: `sha256:fake-${name}` };
         default:
@@ -66,7 +68,7 @@ export async function runProgram(raw: RawConfig, stack = "test"): Promise<StackR
         false,
     );
     pulumi.runtime.setAllConfig(
-        Object.fromEntries(Object.entries(raw).map(([key, value]) => [`${projectName}:${key}`, value as string])),
+        Object.fromEntries(Object.entries(raw).map(([key, value]) => [qualifiedKey(key as ConfigKey), value as string])),
     );
 
     const programOutputs = orbitRegistryProgram(raw, {

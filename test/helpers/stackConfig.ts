@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { ConfigKey, projectName, RawConfig } from "../../components/config";
+import { configKeys, ConfigKey, qualifiedKey, RawConfig } from "../../components/config";
 
 const root = path.resolve(__dirname, "../..");
 
@@ -23,7 +23,9 @@ export function stackConfig(stack: string, overrides: RawConfig = {}): RawConfig
         if (declaration.default !== undefined) raw[key] = String(declaration.default);
     }
     for (const [qualified, value] of Object.entries(stackFile.config ?? {})) {
-        raw[qualified.replace(`${projectName}:`, "")] = String(value);
+        const key = configKeys.find((k) => qualifiedKey(k) === qualified);
+        if (!key) throw new Error(`Pulumi.${stack}.yaml sets ${qualified}, which the program does not read`);
+        raw[key] = String(value);
     }
     return { ...(raw as RawConfig), ...overrides } as Record<ConfigKey, string>;
 }

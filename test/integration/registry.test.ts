@@ -126,7 +126,12 @@ describe("the generated registry configuration on real MinIO, Distribution and s
         });
     });
 
-    describe("the registry's S3 identity (the program's IAM policy)", () => {
+    describe("the registry's S3 identity (the program's IAM policy, applied by the program's provisioning script)", () => {
+        it("survives a re-run of the provisioning script, as when the Job runs again", async () => {
+            assert.match(await stack.provision(), /are in place/);
+            assert.deepStrictEqual((await jsonOf(`/v2/${repository}/tags/list`)).tags, ["v1"]);
+        });
+
         it("can write, list and delete in its bucket", async () => {
             const probe = path.join(stack.dir, "probe.txt");
             fs.writeFileSync(probe, "probe");

@@ -42,20 +42,19 @@ describe("dev stack (target docker, storage minio)", () => {
         run = await runProgram(dev, "dev");
     });
 
-    describe("Credentials", () => {
-        it("generates every credential with @pulumi/random under the Credentials component", () => {
-            const passwords = run.all(T.password);
-            assert.deepStrictEqual(passwords.map((p) => p.name.replace("orbit-registry-credentials-", "")).sort(), [
-                "minio-root-password",
-                "minio-root-user",
-                "registry-http-secret",
-                "registry-password",
-                "registry-s3-access-key",
-                "registry-s3-secret-key",
-            ]);
-            for (const password of passwords) {
-                assert.strictEqual(password.parentName, "orbit-registry-credentials");
+    describe("Credentials and MinioCredentials", () => {
+        it("generates every credential with @pulumi/random, under the component that owns it", () => {
+            const byParent = (parent: string) =>
+                run
+                    .all(T.password)
+                    .filter((p) => p.parentName === parent)
+                    .map((p) => p.name.replace(`${parent}-`, ""))
+                    .sort();
+            assert.deepStrictEqual(byParent("orbit-registry-credentials"), ["registry-http-secret", "registry-password"]);
+            assert.deepStrictEqual(byParent("orbit-registry-minio-credentials"), ["registry-access-key", "registry-secret-key", "root-password", "root-user"]);
+            for (const password of run.all(T.password)) {
                 assert.ok((password.inputs.length as number) >= 20, `${password.name} is too short`);
+                assert.strictEqual(password.inputs.special, false, "alphanumeric, safe in env files and URLs");
             }
         });
     });
@@ -100,8 +99,8 @@ describe("dev stack (target docker, storage minio)", () => {
         it("gets the generated root credentials as secret env", () => {
             assert.ok(isSecret(minio.inputs.envs));
             assert.deepStrictEqual(envList(minio), [
-                `MINIO_ROOT_USER=${passwordOf(run, "minio-root-user")}`,
-                `MINIO_ROOT_PASSWORD=${passwordOf(run, "minio-root-password")}`,
+                `MINIO_ROOT_USER=${passwordOf(run, "root-user")}`,
+                `MINIO_ROOT_PASSWORD=${passwordOf(run, "root-password")}`,
             ]);
         });
 
@@ -131,7 +130,7 @@ describe("dev stack (target docker, storage minio)", () => {
         it("talks to the published MinIO port with the root credentials, after MinIO is healthy", () => {
             const provider = run.one(T.minioProvider);
             assert.strictEqual(provider.inputs.minioServer, "127.0.0.1:9000");
-            assert.strictEqual(plain(provider.inputs.minioUser), passwordOf(run, "minio-root-user"));
+            assert.strictEqual(plain(provider.inputs.minioUser), passwordOf(run, "root-user"));
             assert.ok(isSecret(provider.inputs.minioUser) && isSecret(provider.inputs.minioPassword));
             assert.ok(dependsOnNames(provider).includes("orbit-registry-docker-minio-container"));
         });
@@ -155,8 +154,8 @@ describe("dev stack (target docker, storage minio)", () => {
         it("gives the registry its own MinIO user with the generated S3 keys, as secrets", () => {
             const user = run.one(T.user);
             assert.ok(isSecret(user.inputs.name) && isSecret(user.inputs.secret));
-            assert.strictEqual(plain(user.inputs.name), passwordOf(run, "registry-s3-access-key"));
-            assert.notStrictEqual(plain(user.inputs.name), passwordOf(run, "minio-root-user"));
+            assert.strictEqual(plain(user.inputs.name), passwordOf(run, "registry-access-key"));
+            assert.notStrictEqual(plain(user.inputs.name), passwordOf(run, "root-user"));
         });
 
         it("attaches the least-privilege bucket policy to that user", () => {
@@ -164,7 +163,7 @@ describe("dev stack (target docker, storage minio)", () => {
             assert.deepStrictEqual(JSON.parse(policy.inputs.policy as string), registryBucketPolicy("orbit-registry"));
             const attachment = run.one(T.attachment);
             assert.strictEqual(attachment.inputs.policyName, policy.inputs.name);
-            assert.strictEqual(plain(attachment.inputs.userName), passwordOf(run, "registry-s3-access-key"));
+            assert.strictEqual(plain(attachment.inputs.userName), passwordOf(run, "registry-access-key"));
         });
     });
 
@@ -209,8 +208,8 @@ describe("dev stack (target docker, storage minio)", () => {
         it("passes S3 keys and the http secret as secret REGISTRY_* env, never in config.yml", () => {
             assert.ok(isSecret(registry.inputs.envs));
             assert.deepStrictEqual(envList(registry), [
-                `REGISTRY_STORAGE_S3_ACCESSKEY=${passwordOf(run, "registry-s3-access-key")}`,
-                `REGISTRY_STORAGE_S3_SECRETKEY=${passwordOf(run, "registry-s3-secret-key")}`,
+                `REGISTRY_STORAGE_S3_ACCESSKEY=${passwordOf(run, "registry-access-key")}`,
+                `REGISTRY_STORAGE_S3_SECRETKEY=${passwordOf(run, "registry-secret-key")}`,
                 `REGISTRY_HTTP_SECRET=${passwordOf(run, "registry-http-secret")}`,
             ]);
             const configText = uploads.find((u) => u.file.endsWith("config.yml"))!.content;

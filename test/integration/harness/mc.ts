@@ -1,7 +1,8 @@
 import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { PolicyDocument } from "../../../components/bucketPolicy";
+import { PolicyDocument, registryPolicyName } from "../../../components/bucketPolicy";
+import { provisionerAlias, provisionScript } from "../../../components/provisionScript";
 
 export interface McResult {
     code: number;
@@ -19,11 +20,12 @@ export class Mc {
         fs.mkdirSync(configDir, { recursive: true });
     }
 
-    alias(name: string, endpoint: string, accessKey: string, secretKey: string): void {
+    /** Names `endpoint` with credentials as alias `name`; returns the MC_HOST_ value. */
+    alias(name: string, endpoint: string, accessKey: string, secretKey: string): string {
         const url = new URL(endpoint);
         url.username = encodeURIComponent(accessKey);
         url.password = encodeURIComponent(secretKey);
-        this.hosts[`MC_HOST_${name}`] = url.toString().replace(/\/$/, "");
+        return (this.hosts[`MC_HOST_${name}`] = url.toString().replace(/\/$/, ""));
     }
 
     run(...args: string[]): Promise<McResult> {
@@ -43,14 +45,30 @@ export class Mc {
         return result.output;
     }
 
-    /** What the MinioBucket component declares, done with `mc admin`: bucket, user, policy, attachment. */
-    async provisionRegistryBucket(alias: string, bucket: string, accessKey: string, secretKey: string, policy: PolicyDocument): Promise<void> {
+    /**
+     * Runs the program's own provisioning script (what the Kubernetes target's Job runs) with this
+     * mc on PATH, as the root alias: bucket, the registry's user, the program's policy, attachment.
+     */
+    async provision(rootEndpoint: string, bucket: string, accessKey: string, secretKey: string, policy: PolicyDocument): Promise<string> {
+        const script = path.join(this.configDir, "provision.sh");
         const policyFile = path.join(this.configDir, "registry-policy.json");
+        fs.writeFileSync(script, provisionScript());
         fs.writeFileSync(policyFile, JSON.stringify(policy));
-        await this.mustRun("mb", `${alias}/${bucket}`);
-        // These keys were generated for this run and die with its MinIO.
-        await this.mustRun("admin", "user", "add", alias, accessKey, secretKey);
-        await this.mustRun("admin", "policy", "create", alias, `${bucket}-registry`, policyFile);
-        await this.mustRun("admin", "policy", "attach", alias, `${bucket}-registry`, "--user", accessKey);
+        const env = {
+            PATH: `${path.dirname(this.binary)}${path.delimiter}${process.env.PATH}`,
+            HOME: this.configDir,
+            MC_CONFIG_DIR: this.configDir,
+            [`MC_HOST_${provisionerAlias}`]: rootEndpoint,
+            BUCKET: bucket,
+            POLICY_NAME: registryPolicyName(bucket),
+            POLICY_FILE: policyFile,
+            REGISTRY_ACCESS_KEY: accessKey,
+            REGISTRY_SECRET_KEY: secretKey,
+        };
+        return new Promise((resolve, reject) => {
+            execFile("bash", [script], { env, timeout: 180_000 }, (error, stdout, stderr) =>
+                error ? reject(new Error(`provisioning failed (${error.code}):\n${stdout}${stderr}`)) : resolve(`${stdout}${stderr}`),
+            );
+        });
     }
 }

@@ -42,9 +42,8 @@ export class LocalRegistryStack {
 
     async start(): Promise<void> {
         await this.minio.start();
-        this.mc.alias("root", this.minio.endpoint, this.minio.root.user, this.minio.root.password);
         this.mc.alias("registry", this.minio.endpoint, this.registryS3.accessKey, this.registryS3.secretKey);
-        await this.mc.provisionRegistryBucket("root", this.bucket, this.registryS3.accessKey, this.registryS3.secretKey, registryBucketPolicy(this.bucket));
+        await this.provision();
         this.registry = new RegistryServer({
             binary: this.tools.registry,
             dir: path.join(this.dir, "registry"),
@@ -57,6 +56,12 @@ export class LocalRegistryStack {
             healthInterval: "1s",
         });
         await this.registry.start();
+    }
+
+    /** Creates (or, run again, confirms) the bucket, the registry's user and policy with the program's script. */
+    provision(): Promise<string> {
+        const root = this.mc.alias("root", this.minio.endpoint, this.minio.root.user, this.minio.root.password);
+        return this.mc.provision(root, this.bucket, this.registryS3.accessKey, this.registryS3.secretKey, registryBucketPolicy(this.bucket));
     }
 
     /** Stops every process and removes every file of the run. */

@@ -1,0 +1,99 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { registryBucketPolicy } from "../bucketPolicy";
+import { RegistryStorage } from "../storage";
+
+export interface AwsS3StorageArgs {
+    bucketName: string;
+    region: string;
+    protectData: boolean;
+}
+
+export const abortIncompleteUploadsAfterDays = 7;
+
+/** A TLS-only policy: S3 refuses every request that does not arrive over HTTPS. */
+export function tlsOnlyBucketPolicy(bucketName: string) {
+    const bucketArn = `arn:aws:s3:::${bucketName}`;
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:*",
+                Resource: [bucketArn, `${bucketArn}/*`],
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+        ],
+    };
+}
+
+/** An AWS S3 bucket locked down for the registry, and an IAM user with exactly the registry's actions on it. */
+export class AwsS3Storage extends pulumi.ComponentResource implements RegistryStorage {
+    readonly s3: RegistryStorage["s3"];
+    readonly accessKey: pulumi.Output<string>;
+    readonly secretKey: pulumi.Output<string>;
+    readonly endpoint: pulumi.Output<string>;
+    readonly bucketName: pulumi.Output<string>;
+    readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: AwsS3StorageArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("orbit:registry:AwsS3Storage", name, {}, opts);
+        const provider = new aws.Provider(`${name}-aws`, { region: args.region as aws.Region }, { parent: this });
+        const childOpts = { parent: this, provider };
+
+        const bucket = new aws.s3.Bucket(
+            `${name}-bucket`,
+            { bucket: args.bucketName, forceDestroy: false },
+            { ...childOpts, protect: args.protectData, retainOnDelete: args.protectData },
+        );
+        const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
+            `${name}-public-access-block`,
+            { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+            childOpts,
+        );
+        const ownership = new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, childOpts);
+        const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
+            `${name}-encryption`,
+            { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
+            childOpts,
+        );
+        const lifecycle = new aws.s3.BucketLifecycleConfiguration(
+            `${name}-lifecycle`,
+            {
+                bucket: bucket.id,
+                rules: [
+                    {
+                        id: "abort-incomplete-multipart-uploads",
+                        status: "Enabled",
+                        filter: {},
+                        abortIncompleteMultipartUpload: { daysAfterInitiation: abortIncompleteUploadsAfterDays },
+                    },
+                ],
+            },
+            childOpts,
+        );
+        const tlsOnly = new aws.s3.BucketPolicy(
+            `${name}-tls-only`,
+            { bucket: bucket.id, policy: bucket.bucket.apply((b) => JSON.stringify(tlsOnlyBucketPolicy(b))) },
+            { ...childOpts, dependsOn: [publicAccessBlock] },
+        );
+
+        const user = new aws.iam.User(`${name}-registry-user`, { name: `${args.bucketName}-registry`, forceDestroy: false }, childOpts);
+        const userPolicy = new aws.iam.UserPolicy(
+            `${name}-registry-policy`,
+            { user: user.name, policy: bucket.bucket.apply((b) => JSON.stringify(registryBucketPolicy(b))) },
+            childOpts,
+        );
+        const accessKey = new aws.iam.AccessKey(`${name}-registry-access-key`, { user: user.name }, childOpts);
+
+        this.s3 = { bucket: args.bucketName, region: args.region };
+        this.accessKey = pulumi.secret(accessKey.id);
+        this.secretKey = pulumi.secret(accessKey.secret);
+        this.endpoint = pulumi.output(`https://s3.${args.region}.amazonaws.com`);
+        this.bucketName = bucket.bucket;
+        this.ready = [bucket, publicAccessBlock, ownership, encryption, lifecycle, tlsOnly, userPolicy, accessKey];
+        this.registerOutputs({ bucketName: this.bucketName });
+    }
+}

@@ -1,0 +1,54 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { minioApiPort, minioLabels } from "./minio";
+import { provisionerLabels } from "./provisioner";
+import { registryHttpPort, registryLabels } from "./registry";
+
+export interface NetworkPoliciesArgs {
+    namespace: string;
+    appNamespace: string;
+    ingressControllerNamespace: string;
+    withMinio: boolean;
+    after: pulumi.Resource[];
+}
+
+const namespaceSelector = (name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
+
+/** Ingress rules: nothing reaches a pod in the namespace unless a policy below lets it. */
+export class NetworkPolicies extends pulumi.ComponentResource {
+    constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("orbit:registry:NetworkPolicies", name, {}, opts);
+        const childOpts = { parent: this, dependsOn: args.after };
+        const policy = (suffix: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) =>
+            new k8s.networking.v1.NetworkPolicy(
+                `${name}-${suffix}`,
+                { metadata: { name: `orbit-registry-${suffix}`, namespace: args.namespace }, spec },
+                childOpts,
+            );
+
+        policy("default-deny-ingress", { podSelector: {}, policyTypes: ["Ingress"] });
+        policy("registry-ingress", {
+            podSelector: { matchLabels: registryLabels },
+            policyTypes: ["Ingress"],
+            ingress: [
+                {
+                    from: [namespaceSelector(args.ingressControllerNamespace), namespaceSelector(args.appNamespace)],
+                    ports: [{ protocol: "TCP", port: registryHttpPort }],
+                },
+            ],
+        });
+        if (args.withMinio) {
+            policy("minio-ingress", {
+                podSelector: { matchLabels: minioLabels },
+                policyTypes: ["Ingress"],
+                ingress: [
+                    {
+                        from: [{ podSelector: { matchLabels: registryLabels } }, { podSelector: { matchLabels: provisionerLabels } }],
+                        ports: [{ protocol: "TCP", port: minioApiPort }],
+                    },
+                ],
+            });
+        }
+        this.registerOutputs({});
+    }
+}

@@ -1,0 +1,99 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { registryBucketPolicy, registryPolicyName } from "../bucketPolicy";
+import { provisionerAlias, provisionScript } from "../provisionScript";
+import { minioApiPort, minioName, minioRootSecretName } from "./minio";
+import { contentName } from "./naming";
+import { appLabels, restrictedContainer, restrictedPod, scratchMount, scratchVolume } from "./podSecurity";
+
+export const provisionerLabels = appLabels("minio-provisioner");
+
+export interface MinioProvisionerArgs {
+    namespace: string;
+    image: string;
+    bucketName: string;
+    /** The identity to create for the registry. */
+    registryAccessKey: pulumi.Input<string>;
+    registrySecretKey: pulumi.Input<string>;
+    /** MinIO and its root Secret. */
+    after: pulumi.Resource[];
+}
+
+/**
+ * Creates the bucket, the registry's MinIO user and its policy from inside the cluster: a Job
+ * running the program's provisioning script with `mc`, so `pulumi up` needs only the Kubernetes API.
+ * Pulumi waits for the Job to complete; a changed script, policy or image replaces it, so it runs again
+ * (the ConfigMap is named by its content).
+ */
+export class MinioProvisioner extends pulumi.ComponentResource {
+    readonly job: k8s.batch.v1.Job;
+
+    constructor(name: string, args: MinioProvisionerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("orbit:registry:MinioProvisioner", name, {}, opts);
+        const childOpts = { parent: this, dependsOn: args.after };
+
+        const registryKeys = new k8s.core.v1.Secret(
+            `${name}-registry-keys`,
+            {
+                metadata: { name: "orbit-minio-registry-user", namespace: args.namespace, labels: provisionerLabels },
+                type: "Opaque",
+                stringData: { REGISTRY_ACCESS_KEY: args.registryAccessKey, REGISTRY_SECRET_KEY: args.registrySecretKey },
+            },
+            childOpts,
+        );
+        const data = { "provision.sh": provisionScript(), "policy.json": JSON.stringify(registryBucketPolicy(args.bucketName), null, 2) };
+        const files = new k8s.core.v1.ConfigMap(
+            `${name}-files`,
+            { metadata: { name: contentName("orbit-minio-provisioner", data), namespace: args.namespace, labels: provisionerLabels }, data },
+            childOpts,
+        );
+
+        const fromSecret = (name: string, secretName: pulumi.Input<string>, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secretName, key } } });
+        this.job = new k8s.batch.v1.Job(
+            `${name}-job`,
+            {
+                metadata: { namespace: args.namespace, labels: provisionerLabels },
+                spec: {
+                    backoffLimit: 4,
+                    template: {
+                        metadata: { labels: provisionerLabels },
+                        spec: {
+                            restartPolicy: "Never",
+                            automountServiceAccountToken: false,
+                            securityContext: restrictedPod(1000),
+                            containers: [
+                                {
+                                    name: "provision",
+                                    image: args.image,
+                                    command: ["bash", "/provisioner/provision.sh"],
+                                    env: [
+                                        fromSecret("MINIO_ROOT_USER", minioRootSecretName, "MINIO_ROOT_USER"),
+                                        fromSecret("MINIO_ROOT_PASSWORD", minioRootSecretName, "MINIO_ROOT_PASSWORD"),
+                                        fromSecret("REGISTRY_ACCESS_KEY", registryKeys.metadata.name, "REGISTRY_ACCESS_KEY"),
+                                        fromSecret("REGISTRY_SECRET_KEY", registryKeys.metadata.name, "REGISTRY_SECRET_KEY"),
+                                        // Kubernetes expands $(VAR) from the variables above: no credential is written here.
+                                        {
+                                            name: `MC_HOST_${provisionerAlias}`,
+                                            value: `http://$(MINIO_ROOT_USER):$(MINIO_ROOT_PASSWORD)@${minioName}.${args.namespace}.svc.cluster.local:${minioApiPort}`,
+                                        },
+                                        { name: "BUCKET", value: args.bucketName },
+                                        { name: "POLICY_NAME", value: registryPolicyName(args.bucketName) },
+                                        { name: "POLICY_FILE", value: "/provisioner/policy.json" },
+                                        { name: "MC_CONFIG_DIR", value: "/tmp/.mc" },
+                                        { name: "HOME", value: "/tmp" },
+                                    ],
+                                    resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+                                    securityContext: restrictedContainer,
+                                    volumeMounts: [{ name: "provisioner", mountPath: "/provisioner", readOnly: true }, scratchMount],
+                                },
+                            ],
+                            volumes: [{ name: "provisioner", configMap: { name: files.metadata.name } }, scratchVolume],
+                        },
+                    },
+                },
+            },
+            { ...childOpts, dependsOn: [...args.after, files], customTimeouts: { create: "10m", update: "10m" } },
+        );
+        this.registerOutputs({});
+    }
+}

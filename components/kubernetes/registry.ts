@@ -1,0 +1,152 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { RegistryFiles } from "../registryFiles";
+import { contentName } from "./naming";
+import { appLabels, restrictedContainer, restrictedPod, scratchMount, scratchVolume } from "./podSecurity";
+
+export const registryName = "orbit-registry";
+export const registryEnvSecretName = "orbit-registry-env";
+export const registryHtpasswdSecretName = "orbit-registry-htpasswd";
+export const registryHttpPort = 5000;
+export const registryDebugPort = 5001;
+export const registryConfigDir = "/etc/docker/registry";
+export const registryAuthDir = "/auth";
+export const registryLabels = appLabels("registry");
+
+export interface KubernetesRegistryArgs {
+    namespace: string;
+    image: string;
+    replicas: number;
+    files: RegistryFiles;
+    ingress: { host: string; className: string; tlsSecretName: string; clusterIssuer?: string };
+    /** The namespace, and the storage the registry needs (bucket, identity, provisioning Job). */
+    after: pulumi.Resource[];
+}
+
+/** Docker Distribution as a Deployment behind a Service and a TLS Ingress. */
+export class KubernetesRegistry extends pulumi.ComponentResource {
+    readonly envSecret: k8s.core.v1.Secret;
+    readonly deployment: k8s.apps.v1.Deployment;
+    readonly service: k8s.core.v1.Service;
+    readonly internalUrl: string;
+
+    constructor(name: string, args: KubernetesRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("orbit:registry:KubernetesRegistry", name, {}, opts);
+        const metadata = (objectName: string) => ({ name: objectName, namespace: args.namespace, labels: registryLabels });
+        const childOpts = { parent: this, dependsOn: args.after };
+
+        const configData = { "config.yml": args.files.configYaml };
+        const config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: metadata(contentName(registryName, configData)), data: configData }, childOpts);
+        this.envSecret = new k8s.core.v1.Secret(
+            `${name}-env`,
+            { metadata: metadata(registryEnvSecretName), type: "Opaque", stringData: args.files.secretEnv },
+            childOpts,
+        );
+        const htpasswd = new k8s.core.v1.Secret(
+            `${name}-htpasswd`,
+            { metadata: metadata(registryHtpasswdSecretName), type: "Opaque", stringData: { htpasswd: args.files.htpasswd } },
+            childOpts,
+        );
+
+        this.deployment = new k8s.apps.v1.Deployment(
+            `${name}-deployment`,
+            {
+                metadata: metadata(registryName),
+                spec: {
+                    replicas: args.replicas,
+                    selector: { matchLabels: registryLabels },
+                    strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                    template: {
+                        metadata: { labels: registryLabels },
+                        spec: {
+                            automountServiceAccountToken: false,
+                            securityContext: restrictedPod(1000),
+                            affinity: {
+                                podAntiAffinity: {
+                                    preferredDuringSchedulingIgnoredDuringExecution: [
+                                        { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: registryLabels } } },
+                                    ],
+                                },
+                            },
+                            containers: [
+                                {
+                                    name: "registry",
+                                    image: args.image,
+                                    args: [`${registryConfigDir}/config.yml`],
+                                    envFrom: [{ secretRef: { name: this.envSecret.metadata.name } }],
+                                    ports: [
+                                        { name: "http", containerPort: registryHttpPort },
+                                        { name: "debug", containerPort: registryDebugPort },
+                                    ],
+                                    // /debug/health fails while the storage driver does: such a pod leaves the Service.
+                                    readinessProbe: { httpGet: { path: "/debug/health", port: "debug" }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+                                    livenessProbe: { tcpSocket: { port: "http" }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+                                    resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+                                    securityContext: restrictedContainer,
+                                    volumeMounts: [
+                                        { name: "config", mountPath: registryConfigDir, readOnly: true },
+                                        { name: "htpasswd", mountPath: registryAuthDir, readOnly: true },
+                                        scratchMount,
+                                    ],
+                                },
+                            ],
+                            volumes: [
+                                { name: "config", configMap: { name: config.metadata.name } },
+                                { name: "htpasswd", secret: { secretName: htpasswd.metadata.name, defaultMode: 0o440 } },
+                                scratchVolume,
+                            ],
+                        },
+                    },
+                },
+            },
+            childOpts,
+        );
+
+        new k8s.policy.v1.PodDisruptionBudget(
+            `${name}-pdb`,
+            { metadata: metadata(registryName), spec: { maxUnavailable: 1, selector: { matchLabels: registryLabels } } },
+            childOpts,
+        );
+
+        this.service = new k8s.core.v1.Service(
+            `${name}-service`,
+            {
+                metadata: metadata(registryName),
+                spec: { type: "ClusterIP", selector: registryLabels, ports: [{ name: "http", port: registryHttpPort, targetPort: "http" }] },
+            },
+            childOpts,
+        );
+
+        const { ingress } = args;
+        new k8s.networking.v1.Ingress(
+            `${name}-ingress`,
+            {
+                metadata: {
+                    ...metadata(registryName),
+                    annotations: {
+                        // Layers are hundreds of MB; nginx's 1m default would refuse them.
+                        "nginx.ingress.kubernetes.io/proxy-body-size": "0",
+                        "nginx.ingress.kubernetes.io/proxy-request-buffering": "off",
+                        "nginx.ingress.kubernetes.io/proxy-read-timeout": "900",
+                        "nginx.ingress.kubernetes.io/proxy-send-timeout": "900",
+                        ...(ingress.clusterIssuer ? { "cert-manager.io/cluster-issuer": ingress.clusterIssuer } : {}),
+                    },
+                },
+                spec: {
+                    ingressClassName: ingress.className,
+                    tls: [{ hosts: [ingress.host], secretName: ingress.tlsSecretName }],
+                    rules: [
+                        {
+                            host: ingress.host,
+                            http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: this.service.metadata.name, port: { name: "http" } } } }] },
+                        },
+                    ],
+                },
+            },
+            childOpts,
+        );
+
+        this.internalUrl = `${registryName}.${args.namespace}.svc.cluster.local:${registryHttpPort}`;
+        this.registerOutputs({});
+    }
+}
