@@ -72,10 +72,57 @@ describe("configuration", () => {
     it("rejects a registryUser with a colon", () => assertRejected({ registryUser: "orbit:service" }, /letters, digits/));
     it("rejects a dockerNetwork with spaces", () => assertRejected({ dockerNetwork: "orbit net" }, /Docker network name/));
 
+    describe("Kubernetes and S3 keys", () => {
+        const prodProblems = (overrides: RawConfig) => {
+            try {
+                parseConfig(stackConfig("prod", overrides));
+            } catch (error) {
+                return (error as ConfigError).problems;
+            }
+            assert.fail(`configuration ${JSON.stringify(overrides)} was accepted`);
+        };
+
+        it("accepts the prod stack", () => {
+            const config = parseConfig(stackConfig("prod"));
+            assert.strictEqual(config.target, "kubernetes");
+            assert.strictEqual(config.ingressHost, "registry.orbit.example.com");
+            assert.strictEqual(config.registryReplicas, 2);
+        });
+        for (const namespace of ["Orbit", "orbit_registry", "-orbit", "a".repeat(64)]) {
+            it(`rejects namespace ${JSON.stringify(namespace)}`, () => assertRejected({ namespace }, /DNS label/));
+        }
+        it("rejects an appNamespace that is not a DNS label", () => assertRejected({ appNamespace: "Orbit Apps" }, /DNS label/));
+        for (const replicas of ["0", "-1", "1.5", "two"]) {
+            it(`rejects registryReplicas ${replicas}`, () => assertRejected({ registryReplicas: replicas }, /integer of at least 1/));
+        }
+        for (const size of ["ten", "10 Gi", "10GB", "0", "-5Gi"]) {
+            it(`rejects minioStorageSize ${JSON.stringify(size)}`, () => assertRejected({ minioStorageSize: size }, /Kubernetes quantity/));
+        }
+        it("accepts quantities like 500Mi, 1.5Ti and 100G", () => {
+            for (const size of ["500Mi", "1.5Ti", "100G"]) assert.strictEqual(parseConfig(stackConfig("dev", { minioStorageSize: size })).minioStorageSize, size);
+        });
+        it("rejects an ingressHost that is not a DNS name", () => assertRejected({ ingressHost: "https://registry.example.com" }, /DNS name/));
+        it("rejects an unpinned mcImage", () => assertRejected({ mcImage: "quay.io/minio/mc" }, /pinned/));
+
+        it("requires ingressHost for the kubernetes target", () => {
+            const problems = prodProblems({ ingressHost: "" });
+            assert.deepStrictEqual(problems.length, 1);
+            assert.match(problems[0], /orbit-registry:ingressHost is not set; the kubernetes target serves the registry on this host/);
+        });
+        it("requires aws:region for storage s3, naming the key", () => {
+            const problems = prodProblems({ storage: "s3" });
+            assert.match(problems[0], /^aws:region is not set; storage s3 creates the bucket in this region \(pulumi config set aws:region/);
+        });
+        it("rejects a malformed aws:region", () => {
+            const problems = prodProblems({ storage: "s3", awsRegion: "Frankfurt" });
+            assert.match(problems[0], /aws:region = "Frankfurt" is not allowed; expected an AWS region/);
+        });
+    });
+
     it("names a missing key and how to set it", () => {
         const raw = stackConfig("dev");
         delete raw.bucketName;
-        assert.throws(() => parseConfig(raw), /orbit-registry:bucketName is not set.*pulumi config set bucketName/);
+        assert.throws(() => parseConfig(raw), /orbit-registry:bucketName is not set; Pulumi.yaml declares its default \(pulumi config set bucketName/);
     });
 
     it("lists every bad key in one error", () => {

@@ -316,3 +316,33 @@ describe("dev stack variants", () => {
         assert.strictEqual(parse(uploads[0].content).storage.s3.bucket, "images");
     });
 });
+
+describe("docker + s3", () => {
+    let run: StackRun;
+    before(async () => {
+        run = await runProgram(stackConfig("dev", { storage: "s3", awsRegion: "eu-west-1" }));
+    });
+
+    it("deploys no MinIO: no container, volume, provider or MinIO credentials", () => {
+        assert.deepStrictEqual(run.all(T.container).map((c) => c.inputs.name), ["orbit-registry"]);
+        assert.strictEqual(run.all(T.volume).length, 0);
+        assert.strictEqual(run.all(T.minioProvider).length, 0);
+        assert.strictEqual(run.all(T.password).length, 2);
+    });
+
+    it("runs the registry on AWS S3 with the IAM user's access key, after the bucket and its policies", () => {
+        const registry = run.one(T.container, "registry-container");
+        const uploads = plain<Upload[]>(registry.inputs.uploads);
+        const config = parse(uploads.find((u) => u.file.endsWith("config.yml"))!.content);
+        assert.strictEqual(config.storage.s3.region, "eu-west-1");
+        assert.strictEqual(config.storage.s3.regionendpoint, undefined);
+        const accessKey = run.one("aws:iam/accessKey:AccessKey");
+        assert.ok(isSecret(registry.inputs.envs));
+        assert.ok(envList(registry).includes(`REGISTRY_STORAGE_S3_ACCESSKEY=${accessKey.name}-id`));
+        assert.ok(envList(registry).includes(`REGISTRY_STORAGE_S3_SECRETKEY=fake-${accessKey.name}-secret`));
+        const after = dependsOnNames(registry);
+        for (const type of ["aws:s3/bucket:Bucket", "aws:iam/userPolicy:UserPolicy", "aws:iam/accessKey:AccessKey", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"]) {
+            assert.ok(after.includes(run.one(type).name), type);
+        }
+    });
+});

@@ -1,0 +1,315 @@
+import * as assert from "assert";
+import { parse } from "yaml";
+import { registryBucketPolicy } from "../../components/bucketPolicy";
+import { provisionScript } from "../../components/provisionScript";
+import { K, kubernetesObjects, KubeObject, matches, named, objectsOf, secretKeys, workloads } from "../helpers/kubernetesObjects";
+import { validateKubernetesObject } from "../helpers/kubernetesSchema";
+import { dependsOnNames, isSecret, runProgram, StackRun } from "../helpers/mockProgram";
+import { stackConfig } from "../helpers/stackConfig";
+
+const variants = {
+    "prod (kubernetes + minio)": stackConfig("prod"),
+    "kubernetes + s3": stackConfig("prod", { storage: "s3", awsRegion: "eu-west-1" }),
+};
+
+/** The credential values the mocks generated: RandomPassword results and the IAM access key's secret. */
+function credentialValues(run: StackRun): string[] {
+    return [
+        ...run.all("random:index/randomPassword:RandomPassword").map((p) => `fake-${p.name}`),
+        ...run.all("aws:iam/accessKey:AccessKey").map((k) => `fake-${k.name}-secret`),
+    ];
+}
+
+const registryConfigOf = (run: StackRun) => {
+    const configMap = objectsOf(run, K.configMap).find((c) => c.data?.["config.yml"]);
+    assert.ok(configMap, "a ConfigMap carries config.yml");
+    return { configMap, config: parse(configMap.data["config.yml"]) };
+};
+
+for (const [variant, raw] of Object.entries(variants)) {
+    describe(`${variant}: rules every Kubernetes object keeps`, () => {
+        let run: StackRun;
+        before(async () => {
+            run = await runProgram(raw, "prod");
+        });
+
+        it("validates every object against the Kubernetes OpenAPI schema (kubernetes-models)", () => {
+            const objects = kubernetesObjects(run);
+            assert.ok(objects.length > 10);
+            for (const { resource, object } of objects) {
+                assert.doesNotThrow(() => validateKubernetesObject(object), `${resource.name} (${object.kind})`);
+            }
+        });
+
+        it("manages every object through one explicit kubernetes provider", () => {
+            const provider = run.one("pulumi:providers:kubernetes");
+            for (const { resource } of kubernetesObjects(run)) {
+                assert.ok(resource.provider?.includes(`::${provider.name}::`), `${resource.name} uses ${resource.provider}`);
+            }
+        });
+
+        it("creates the namespace labelled to enforce the restricted Pod Security Standard", () => {
+            const namespace = named(run, K.namespace, "orbit-registry");
+            assert.strictEqual(namespace.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
+        });
+
+        it("puts every object in the namespace, except the apps' Secret in appNamespace", () => {
+            for (const { object } of kubernetesObjects(run).filter((o) => o.object.kind !== "Namespace")) {
+                const expected = object.metadata.name === "orbit-registry-credentials" ? "orbit" : "orbit-registry";
+                assert.strictEqual(object.metadata.namespace, expected, `${object.kind} ${object.metadata.name}`);
+            }
+        });
+
+        it("runs every pod under the restricted standard, read-only, with memory limits", () => {
+            for (const { object, pod } of workloads(run)) {
+                const where = `${object.kind} ${object.metadata.name ?? "(generated)"}`;
+                assert.strictEqual(pod.securityContext.runAsNonRoot, true, where);
+                assert.ok(pod.securityContext.runAsUser > 0, where);
+                assert.strictEqual(pod.securityContext.seccompProfile.type, "RuntimeDefault", where);
+                assert.strictEqual(pod.automountServiceAccountToken, false, where);
+                for (const container of [...(pod.initContainers ?? []), ...pod.containers]) {
+                    const security = container.securityContext;
+                    assert.strictEqual(security.allowPrivilegeEscalation, false, `${where}/${container.name}`);
+                    assert.deepStrictEqual(security.capabilities.drop, ["ALL"], `${where}/${container.name}`);
+                    assert.strictEqual(security.readOnlyRootFilesystem, true, `${where}/${container.name}`);
+                    assert.ok(container.resources?.limits?.memory, `${where}/${container.name} has a memory limit`);
+                    assert.ok(container.resources?.requests?.memory, `${where}/${container.name} has a memory request`);
+                }
+            }
+        });
+
+        it("gives long-running containers readiness and liveness probes on ports they declare", () => {
+            for (const { object, pod } of workloads(run).filter((w) => w.kind !== "Job")) {
+                for (const container of pod.containers) {
+                    const ports = container.ports.flatMap((p: KubeObject) => [p.name, p.containerPort]);
+                    for (const probeName of ["readinessProbe", "livenessProbe"]) {
+                        const probe = container[probeName];
+                        assert.ok(probe, `${object.metadata.name}/${container.name} has a ${probeName}`);
+                        const port = (probe.httpGet ?? probe.tcpSocket).port;
+                        assert.ok(ports.includes(port), `${object.metadata.name} ${probeName} port ${port} is not among ${ports}`);
+                    }
+                }
+            }
+        });
+
+        it("has every Service select pods that declare its target ports", () => {
+            for (const service of objectsOf(run, K.service)) {
+                const selected = workloads(run).filter((w) => matches(service.spec.selector, w.object.spec.template.metadata.labels));
+                assert.ok(selected.length > 0, `Service ${service.metadata.name} selects no workload`);
+                for (const port of service.spec.ports) {
+                    const declared = selected.flatMap((w) => w.pod.containers.flatMap((c: KubeObject) => c.ports.map((p: KubeObject) => [p.name, p.containerPort]).flat()));
+                    assert.ok(declared.includes(port.targetPort), `Service ${service.metadata.name} targets ${port.targetPort}`);
+                }
+            }
+        });
+
+        it("resolves every Secret and ConfigMap reference to a declared object and key", () => {
+            const secrets = objectsOf(run, K.secret);
+            const configMaps = objectsOf(run, K.configMap);
+            const secretHas = (name: string, key?: string) => {
+                const secret = secrets.find((s) => s.metadata.name === name);
+                return Boolean(secret) && (key === undefined || secretKeys(secret!).includes(key));
+            };
+            for (const { object, pod } of workloads(run)) {
+                for (const container of pod.containers) {
+                    for (const env of container.env ?? []) {
+                        const ref = env.valueFrom?.secretKeyRef;
+                        if (ref) assert.ok(secretHas(ref.name, ref.key), `${object.kind} env ${env.name} -> ${ref.name}/${ref.key}`);
+                    }
+                    for (const source of container.envFrom ?? []) {
+                        assert.ok(secretHas(source.secretRef.name), `${object.kind} envFrom ${source.secretRef.name}`);
+                    }
+                }
+                for (const volume of pod.volumes ?? []) {
+                    if (volume.secret) assert.ok(secretHas(volume.secret.secretName), `volume ${volume.name} -> Secret ${volume.secret.secretName}`);
+                    if (volume.configMap) assert.ok(configMaps.some((c) => c.metadata.name === volume.configMap.name), `volume ${volume.name}`);
+                }
+            }
+        });
+
+        it("keeps every credential out of ConfigMaps and plain env values, and secret in Secrets", () => {
+            const credentials = credentialValues(run);
+            const assertClean = (text: string, where: string) => {
+                for (const credential of credentials) assert.ok(!text.includes(credential), `${where} carries ${credential}`);
+            };
+            for (const configMap of objectsOf(run, K.configMap)) assertClean(JSON.stringify(configMap.data), `ConfigMap ${configMap.metadata.name}`);
+            for (const { object, pod } of workloads(run)) {
+                for (const container of pod.containers) {
+                    for (const env of container.env ?? []) if (env.value) assertClean(env.value, `${object.kind} env ${env.name}`);
+                }
+            }
+            for (const secret of run.all(K.secret)) assert.ok(isSecret(secret.inputs.stringData), `${secret.name} stringData is secret`);
+        });
+
+        it("serves the registry on ingressHost over TLS with unlimited body size", () => {
+            const ingress = named(run, K.ingress, "orbit-registry");
+            assert.strictEqual(ingress.spec.ingressClassName, "nginx");
+            assert.deepStrictEqual(ingress.spec.tls, [{ hosts: ["registry.orbit.example.com"], secretName: "orbit-registry-tls" }]);
+            assert.strictEqual(ingress.spec.rules[0].host, "registry.orbit.example.com");
+            assert.strictEqual(ingress.metadata.annotations["nginx.ingress.kubernetes.io/proxy-body-size"], "0");
+            assert.strictEqual(ingress.metadata.annotations["cert-manager.io/cluster-issuer"], "letsencrypt-prod");
+            const backend = ingress.spec.rules[0].http.paths[0].backend.service;
+            assert.strictEqual(backend.name, named(run, K.service, "orbit-registry").metadata.name);
+        });
+
+        it("runs registryReplicas registry pods sharing one http secret, rolling without downtime, under a PDB", () => {
+            const deployment = named(run, K.deployment, "orbit-registry");
+            assert.strictEqual(deployment.spec.replicas, 2);
+            assert.strictEqual(deployment.spec.strategy.rollingUpdate.maxUnavailable, 0);
+            const envSecret = named(run, K.secret, deployment.spec.template.spec.containers[0].envFrom[0].secretRef.name);
+            assert.deepStrictEqual(secretKeys(envSecret).sort(), ["REGISTRY_HTTP_SECRET", "REGISTRY_STORAGE_S3_ACCESSKEY", "REGISTRY_STORAGE_S3_SECRETKEY"]);
+            const pdb = named(run, K.pdb, "orbit-registry");
+            assert.ok(matches(pdb.spec.selector.matchLabels, deployment.spec.template.metadata.labels));
+        });
+
+        it("authenticates with the htpasswd Secret mounted where config.yml looks for it", () => {
+            const { config } = registryConfigOf(run);
+            const pod = named(run, K.deployment, "orbit-registry").spec.template.spec;
+            const mount = pod.containers[0].volumeMounts.find((m: KubeObject) => config.auth.htpasswd.path.startsWith(`${m.mountPath}/`));
+            assert.ok(mount, `nothing is mounted at ${config.auth.htpasswd.path}`);
+            const volume = pod.volumes.find((v: KubeObject) => v.name === mount.name);
+            const secret = named(run, K.secret, volume.secret.secretName);
+            assert.deepStrictEqual(secretKeys(secret), [config.auth.htpasswd.path.slice(mount.mountPath.length + 1)]);
+            assert.match(secret.stringData.htpasswd, /^orbit-service:\$2a\$/);
+        });
+
+        it("admits registry traffic only from the ingress controller's and the apps' namespaces", () => {
+            assert.deepStrictEqual(named(run, K.networkPolicy, "orbit-registry-default-deny-ingress").spec, { podSelector: {}, policyTypes: ["Ingress"] });
+            const registry = named(run, K.networkPolicy, "orbit-registry-registry-ingress");
+            const sources = registry.spec.ingress[0].from.map((f: KubeObject) => f.namespaceSelector.matchLabels["kubernetes.io/metadata.name"]);
+            assert.deepStrictEqual(sources.sort(), ["ingress-nginx", "orbit"]);
+            assert.ok(matches(registry.spec.podSelector.matchLabels, named(run, K.deployment, "orbit-registry").spec.template.metadata.labels));
+        });
+
+        it("hands build-service exactly the four ORBIT_REGISTRY_* keys in orbit-registry-credentials", () => {
+            const secret = named(run, K.secret, "orbit-registry-credentials");
+            assert.deepStrictEqual(secret.stringData, {
+                ORBIT_REGISTRY_URL: "registry.orbit.example.com",
+                ORBIT_REGISTRY_USER: "orbit-service",
+                ORBIT_REGISTRY_PASS: "fake-orbit-registry-credentials-registry-password",
+                ORBIT_REGISTRY_TOKEN: "fake-orbit-registry-credentials-registry-password",
+            });
+        });
+
+        it("gives the same outputs as the Docker target, with the ingress host as the URL", () => {
+            assert.deepStrictEqual(run.outputs.registryUrl, { value: "registry.orbit.example.com", secret: false });
+            assert.strictEqual(run.outputs.registryInternalUrl.value, "orbit-registry.orbit-registry.svc.cluster.local:5000");
+            assert.strictEqual(run.outputs.buildServiceEnv.secret, true);
+            assert.strictEqual((run.outputs.buildServiceEnv.value as Record<string, string>).ORBIT_REGISTRY_URL, "registry.orbit.example.com");
+            assert.strictEqual(run.outputs.orbitWwwEnv.secret, true);
+            assert.strictEqual(run.outputs.bucketName.value, "orbit-registry");
+        });
+
+        it("protects the namespace, since deleting it would delete the data", () => {
+            assert.strictEqual(run.one(K.namespace).opts.protect, true);
+        });
+    });
+}
+
+describe("prod (kubernetes + minio): MinIO and its provisioning", () => {
+    let run: StackRun;
+    before(async () => {
+        run = await runProgram(variants["prod (kubernetes + minio)"], "prod");
+    });
+
+    it("runs MinIO as a StatefulSet of the pinned image on a protected claim of minioStorageSize", () => {
+        const statefulSet = named(run, K.statefulSet, "orbit-minio");
+        const container = statefulSet.spec.template.spec.containers[0];
+        assert.strictEqual(container.image, "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z");
+        const claimVolume = statefulSet.spec.template.spec.volumes.find((v: KubeObject) => v.persistentVolumeClaim);
+        const claim = named(run, K.pvc, claimVolume.persistentVolumeClaim.claimName);
+        assert.strictEqual(claim.spec.resources.requests.storage, "50Gi");
+        assert.ok(container.volumeMounts.some((m: KubeObject) => m.name === claimVolume.name && m.mountPath === "/data"));
+        for (const type of [K.statefulSet, K.pvc]) {
+            assert.strictEqual(run.one(type).opts.protect, true, type);
+            assert.strictEqual(run.one(type).opts.retainOnDelete, true, type);
+        }
+    });
+
+    it("keeps storage out of the StatefulSet's immutable fields, so resizing never replaces it", () => {
+        assert.strictEqual(named(run, K.statefulSet, "orbit-minio").spec.volumeClaimTemplates, undefined);
+    });
+
+    it("probes MinIO's live and ready endpoints", () => {
+        const container = named(run, K.statefulSet, "orbit-minio").spec.template.spec.containers[0];
+        assert.strictEqual(container.startupProbe.httpGet.path, "/minio/health/live");
+        assert.strictEqual(container.livenessProbe.httpGet.path, "/minio/health/live");
+        assert.strictEqual(container.readinessProbe.httpGet.path, "/minio/health/ready");
+    });
+
+    it("provisions bucket, user and policy with a Job running the program's script, after MinIO", () => {
+        const job = run.one(K.job);
+        const spec = (objectsOf(run, K.job)[0] as KubeObject).spec.template.spec;
+        assert.strictEqual(spec.containers[0].image, "quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z");
+        const configMap = named(run, K.configMap, spec.volumes.find((v: KubeObject) => v.configMap).configMap.name);
+        assert.strictEqual(configMap.data["provision.sh"], provisionScript());
+        assert.deepStrictEqual(JSON.parse(configMap.data["policy.json"]), registryBucketPolicy("orbit-registry"));
+        assert.ok(dependsOnNames(job).some((n) => n.endsWith("minio-statefulset")), "the Job waits for MinIO");
+    });
+
+    it("rolls the registry out only after the provisioning Job completed", () => {
+        assert.ok(dependsOnNames(run.one(K.deployment)).includes(run.one(K.job).name));
+    });
+
+    it("points the registry at MinIO's cluster address with redirects off", () => {
+        const { config } = registryConfigOf(run);
+        assert.strictEqual(config.storage.s3.regionendpoint, "http://orbit-minio.orbit-registry.svc.cluster.local:9000");
+        assert.strictEqual(config.storage.redirect.disable, true);
+        assert.strictEqual(config.http.debug.addr, ":5001");
+    });
+
+    it("admits MinIO traffic only from the registry and the provisioner", () => {
+        const policy = named(run, K.networkPolicy, "orbit-registry-minio-ingress");
+        const [minio] = workloads(run).filter((w) => w.kind === "StatefulSet");
+        assert.ok(matches(policy.spec.podSelector.matchLabels, minio.object.spec.template.metadata.labels));
+        const allowed = policy.spec.ingress[0].from.map((f: KubeObject) => f.podSelector.matchLabels);
+        const others = workloads(run).filter((w) => w.kind !== "StatefulSet");
+        assert.strictEqual(allowed.length, others.length);
+        for (const workload of others) assert.ok(allowed.some((a: Record<string, string>) => matches(a, workload.object.spec.template.metadata.labels)), workload.kind);
+        assert.deepStrictEqual(policy.spec.ingress[0].ports, [{ protocol: "TCP", port: 9000 }]);
+    });
+
+    it("exposes MinIO through ClusterIP and headless Services only", () => {
+        for (const service of objectsOf(run, K.service)) assert.ok([undefined, "ClusterIP"].includes(service.spec.type), service.metadata.name);
+        assert.strictEqual(objectsOf(run, K.ingress).length, 1, "only the registry has an Ingress");
+    });
+
+    it("follows registryReplicas, storageClass and protectData", async () => {
+        const other = await runProgram(stackConfig("prod", { registryReplicas: "3", storageClass: "fast-ssd", protectData: "false", clusterIssuer: "" }), "prod");
+        assert.strictEqual(named(other, K.deployment, "orbit-registry").spec.replicas, 3);
+        assert.strictEqual(named(other, K.pvc, "orbit-minio-data").spec.storageClassName, "fast-ssd");
+        for (const type of [K.namespace, K.statefulSet, K.pvc]) assert.strictEqual(other.one(type).opts.protect, false, type);
+        assert.strictEqual(named(other, K.ingress, "orbit-registry").metadata.annotations["cert-manager.io/cluster-issuer"], undefined);
+    });
+});
+
+describe("kubernetes + s3", () => {
+    let run: StackRun;
+    before(async () => {
+        run = await runProgram(variants["kubernetes + s3"], "prod");
+    });
+
+    it("deploys no MinIO, no provisioner and no MinIO network policy", () => {
+        assert.strictEqual(objectsOf(run, K.statefulSet).length, 0);
+        assert.strictEqual(objectsOf(run, K.job).length, 0);
+        assert.strictEqual(objectsOf(run, K.pvc).length, 0);
+        assert.ok(!objectsOf(run, K.networkPolicy).some((p) => p.metadata.name.includes("minio")));
+        assert.strictEqual(run.all("random:index/randomPassword:RandomPassword").length, 2, "no MinIO credentials");
+    });
+
+    it("points the registry at AWS S3 in aws:region, with TLS and redirects allowed", () => {
+        const { config } = registryConfigOf(run);
+        assert.strictEqual(config.storage.s3.regionendpoint, undefined);
+        assert.strictEqual(config.storage.s3.region, "eu-west-1");
+        assert.strictEqual(config.storage.s3.secure, true);
+        assert.strictEqual(config.storage.redirect.disable, false);
+    });
+
+    it("gives the registry the IAM user's access key through its env Secret", () => {
+        const envSecret = named(run, K.secret, "orbit-registry-env");
+        const accessKey = run.one("aws:iam/accessKey:AccessKey");
+        assert.strictEqual(envSecret.stringData.REGISTRY_STORAGE_S3_ACCESSKEY, `${accessKey.name}-id`);
+        assert.strictEqual(envSecret.stringData.REGISTRY_STORAGE_S3_SECRETKEY, `fake-${accessKey.name}-secret`);
+        assert.strictEqual(run.outputs.minioEndpoint.value, "https://s3.eu-west-1.amazonaws.com");
+    });
+});
