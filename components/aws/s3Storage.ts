@@ -42,27 +42,31 @@ export class AwsS3Storage extends pulumi.ComponentResource implements RegistrySt
         super("orbit:registry:AwsS3Storage", name, {}, opts);
         const provider = new aws.Provider(`${name}-aws`, { region: args.region as aws.Region }, { parent: this });
         const childOpts = { parent: this, provider };
+        const { bucketName } = args;
 
         const bucket = new aws.s3.Bucket(
             `${name}-bucket`,
-            { bucket: args.bucketName, forceDestroy: false },
+            { bucket: bucketName, forceDestroy: false },
             { ...childOpts, protect: args.protectData, retainOnDelete: args.protectData },
         );
+        // Settings name the bucket by its configured name (known at preview, so policies can match
+        // them to the bucket) and wait for it explicitly.
+        const bucketOpts = { ...childOpts, dependsOn: [bucket] };
         const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
             `${name}-public-access-block`,
-            { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-            childOpts,
+            { bucket: bucketName, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+            bucketOpts,
         );
-        const ownership = new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, childOpts);
+        const ownership = new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucketName, rule: { objectOwnership: "BucketOwnerEnforced" } }, bucketOpts);
         const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
             `${name}-encryption`,
-            { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
-            childOpts,
+            { bucket: bucketName, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
+            bucketOpts,
         );
         const lifecycle = new aws.s3.BucketLifecycleConfiguration(
             `${name}-lifecycle`,
             {
-                bucket: bucket.id,
+                bucket: bucketName,
                 rules: [
                     {
                         id: "abort-incomplete-multipart-uploads",
@@ -72,19 +76,19 @@ export class AwsS3Storage extends pulumi.ComponentResource implements RegistrySt
                     },
                 ],
             },
-            childOpts,
+            bucketOpts,
         );
         const tlsOnly = new aws.s3.BucketPolicy(
             `${name}-tls-only`,
-            { bucket: bucket.id, policy: bucket.bucket.apply((b) => JSON.stringify(tlsOnlyBucketPolicy(b))) },
-            { ...childOpts, dependsOn: [publicAccessBlock] },
+            { bucket: bucketName, policy: JSON.stringify(tlsOnlyBucketPolicy(bucketName)) },
+            { ...childOpts, dependsOn: [bucket, publicAccessBlock] },
         );
 
         const user = new aws.iam.User(`${name}-registry-user`, { name: `${args.bucketName}-registry`, forceDestroy: false }, childOpts);
         const userPolicy = new aws.iam.UserPolicy(
             `${name}-registry-policy`,
-            { user: user.name, policy: bucket.bucket.apply((b) => JSON.stringify(registryBucketPolicy(b))) },
-            childOpts,
+            { user: user.name, policy: JSON.stringify(registryBucketPolicy(bucketName)) },
+            bucketOpts,
         );
         const accessKey = new aws.iam.AccessKey(`${name}-registry-access-key`, { user: user.name }, childOpts);
 

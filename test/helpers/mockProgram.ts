@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as crypto from "crypto";
 import { isRpcSecret, unwrapRpcSecret } from "@pulumi/pulumi/runtime/rpc";
 import { ConfigKey, projectName, qualifiedKey, RawConfig } from "../../components/config";
 import { orbitRegistryProgram } from "../../components/program";
@@ -31,6 +32,9 @@ async function outputValue<T>(output: pulumi.Output<T>): Promise<{ value: T; sec
     return { value, secret: await pulumi.isSecret(output) };
 }
 
+/** The image id the mocked docker provider gives a RemoteImage: a digest, as the real one does. */
+export const fakeImageId = (name: string) => `sha256:${crypto.createHash("sha256").update(name).digest("hex")}`;
+
 // What the real providers compute, faked: clearly fake credentials and image ids.
 function providerOutputs(type: string, name: string): Record<string, unknown> {
     switch (type) {
@@ -39,7 +43,7 @@ function providerOutputs(type: string, name: string): Record<string, unknown> {
         case "aws:iam/accessKey:AccessKey":
             return { secret: `fake-${name}-secret` };
         case "docker:index/remoteImage:RemoteImage":
-            return { imageId: `sha256:fake-${name}` };
+            return { imageId: fakeImageId(name) };
         default:
             return {};
     }
