@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { RegistryAccess } from "./appEnv";
 
 // Alphanumeric only: these travel through env files, URLs and env lists unquoted.
 function randomSecret(parent: pulumi.Resource, name: string, length: number): pulumi.Output<string> {
@@ -30,6 +31,11 @@ export class Credentials extends pulumi.ComponentResource {
         this.registryPasswordBcrypt = pulumi.secret(registryPassword.bcryptHash);
         this.httpSecret = randomSecret(this, `${name}-registry-http-secret`, 64);
         this.registerOutputs({});
+    }
+
+    /** The service account as the apps use it, at the registry address `url` (secret). */
+    accessAt(url: pulumi.Input<string>): pulumi.Output<RegistryAccess> {
+        return pulumi.secret(pulumi.all([url, this.registryPassword]).apply(([address, password]) => ({ url: address, user: this.registryUser, password })));
     }
 }
 

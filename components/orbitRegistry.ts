@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { buildServiceEnv, orbitWwwEnv, RegistryAccess } from "./appEnv";
+import { buildServiceEnv, orbitWwwEnv } from "./appEnv";
 import { AwsS3Storage } from "./aws/s3Storage";
 import { OrbitRegistryConfig } from "./config";
 import { Credentials, MinioCredentials } from "./credentials";
@@ -44,9 +44,7 @@ export class OrbitRegistry extends pulumi.ComponentResource {
                 ? new DockerTarget(`${name}-docker`, targetArgs, { parent: this })
                 : new KubernetesTarget(`${name}-kubernetes`, targetArgs, { parent: this });
 
-        const access: pulumi.Output<RegistryAccess> = pulumi
-            .all([deployed.appRegistryUrl, credentials.registryPassword])
-            .apply(([url, password]) => ({ url, user: config.registryUser, password }));
+        const access = credentials.accessAt(deployed.appRegistryUrl);
 
         this.outputs = {
             registryUrl: deployed.registryUrl,

@@ -91,11 +91,7 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
         this.minioEndpoint = storage.endpoint;
         this.bucketName = storage.bucketName;
 
-        const access = pulumi.all([this.appRegistryUrl, credentials.registryPassword]).apply(([url, password]) => ({
-            url,
-            user: credentials.registryUser,
-            password,
-        }));
+        const access = credentials.accessAt(this.appRegistryUrl);
         new k8s.core.v1.Secret(
             `${name}-app-credentials`,
             {
