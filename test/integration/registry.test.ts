@@ -154,6 +154,10 @@ describe("the generated registry configuration on real MinIO, Distribution and s
                 assert.notStrictEqual(result.code, 0, `mc ${args.join(" ")} succeeded:\n${result.output}`);
                 assert.match(result.output, /access denied|insufficient permissions|AccessDenied/i, `mc ${args.join(" ")}: ${result.output}`);
             }
+            // Listing buckets shows only the ones it may use.
+            const buckets = await stack.mc.mustRun("ls", "registry");
+            assert.match(buckets, new RegExp(`${stack.bucket}/`));
+            assert.doesNotMatch(buckets, /other-bucket/);
         });
     });
 
