@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { MinioCredentials } from "./credentials";
 import { S3Storage } from "./registryConfig";
 
 /** Where the registry keeps its data, whoever provides it (MinIO on the target, or AWS S3). */
@@ -18,4 +19,4 @@ export interface RegistryStorage {
 /** What the composition decided about storage: an external store, or MinIO deployed on the target. */
 export type StoragePlan =
     | { kind: "s3"; storage: RegistryStorage }
-    | { kind: "minio"; credentials: import("./credentials").MinioCredentials };
+    | { kind: "minio"; credentials: MinioCredentials };

@@ -39,7 +39,7 @@ export const fakeImageId = (name: string) => `sha256:${crypto.createHash("sha256
 function providerOutputs(type: string, name: string): Record<string, unknown> {
     switch (type) {
         case "random:index/randomPassword:RandomPassword":
-            return { result: `fake-${name}`, bcryptHash: `$2a$10$fakefakefakefakefakefu${name.length}` };
+            return { result: `fake-${name}`, bcryptHash: `$2a$10$fake-bcrypt-of-${name}` };
         case "aws:iam/accessKey:AccessKey":
             return { secret: `fake-${name}-secret` };
         case "docker:index/remoteImage:RemoteImage":

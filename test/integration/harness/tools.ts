@@ -25,9 +25,8 @@ export function findTools(): { tools?: Tools; missing: string[] } {
         return fs.existsSync(candidate) ? candidate : onPath(binary);
     };
     const found = { registry: onPath("docker-registry"), skopeo: onPath("skopeo"), minio: local("minio"), mc: local("mc") };
-    const missing = Object.entries(found)
-        .filter(([, location]) => !location)
-        .map(([name]) => name);
+    const binaryNames: Record<keyof Tools, string> = { registry: "docker-registry", skopeo: "skopeo", minio: "minio", mc: "mc" };
+    const missing = (Object.keys(found) as Array<keyof Tools>).filter((tool) => !found[tool]).map((tool) => binaryNames[tool]);
     return { tools: missing.length === 0 ? (found as Tools) : undefined, missing };
 }
 
