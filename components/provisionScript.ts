@@ -17,7 +17,7 @@ set -euo pipefail
 mc_() { mc --config-dir "\${MC_CONFIG_DIR:-/tmp/.mc}" --no-color --disable-pager "$@"; }
 
 # MinIO may still be starting: wait up to two minutes for its admin API.
-for attempt in $(seq 1 60); do
+for ((attempt = 1; attempt <= 60; attempt++)); do
   if mc_ admin info ${alias} >/dev/null 2>&1; then break; fi
   if [ "$attempt" -eq 60 ]; then echo "MinIO did not answer at ${alias}" >&2; exit 1; fi
   sleep 2

@@ -3,6 +3,8 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { execFile } from "child_process";
+import { bashHttpCheck } from "../../components/healthcheck";
 import { statusOf, waitUntil } from "./harness/net";
 import { OciImage, readBlob, readManifest, writeOciImage } from "./harness/ociImage";
 import { Credentials, LocalRegistryStack } from "./harness/stack";
@@ -162,6 +164,17 @@ describe("the generated registry configuration on real MinIO, Distribution and s
     });
 
     describe("restarts and outages", () => {
+        /** Runs MinIO's container healthcheck command (the program's) against this MinIO; resolves to its exit code. */
+        const minioHealthcheck = () =>
+            new Promise<number>((resolve) => {
+                const [, command, ...args] = bashHttpCheck(stack.minio.port, "/minio/health/live");
+                execFile(command, args, { timeout: 15_000 }, (error) => resolve(error ? Number(error.code ?? 1) : 0));
+            });
+
+        it("passes MinIO's container healthcheck while MinIO runs", async () => {
+            assert.strictEqual(await minioHealthcheck(), 0);
+        });
+
         it("keeps every image across a registry restart", async () => {
             await stack.registry.stop();
             await stack.registry.start();
@@ -171,6 +184,7 @@ describe("the generated registry configuration on real MinIO, Distribution and s
 
         it("reports unhealthy storage and fails a push in bounded time while MinIO is down", async () => {
             await stack.minio.stop();
+            assert.notStrictEqual(await minioHealthcheck(), 0, "MinIO's healthcheck fails while it is down");
             await waitUntil("/debug/health to report the storage driver down", async () => (await statusOf(stack.registry.healthUrl)) === 503, 30_000);
             const health = await (await fetch(stack.registry.healthUrl)).text();
             assert.match(health, /storagedriver/);
