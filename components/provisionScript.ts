@@ -2,7 +2,7 @@
 export const provisionerAlias = "orbit";
 
 /** Environment variables the script reads besides MC_HOST_orbit. */
-export const provisionerEnv = ["BUCKET", "POLICY_NAME", "POLICY_FILE", "REGISTRY_ACCESS_KEY", "REGISTRY_SECRET_KEY"] as const;
+const provisionerEnv = ["BUCKET", "POLICY_NAME", "POLICY_FILE", "REGISTRY_ACCESS_KEY", "REGISTRY_SECRET_KEY"] as const;
 
 /**
  * A bash script for `mc` that creates or updates, idempotently, what the MinioBucket component

@@ -23,7 +23,7 @@ export interface RegistryConfigOptions {
     logLevel?: "error" | "warn" | "info" | "debug";
 }
 
-export const htpasswdRealm = "orbit-registry";
+const htpasswdRealm = "orbit-registry";
 /** MinIO ignores the region, but the S3 driver needs one to sign requests. */
 export const minioRegion = "us-east-1";
 export const defaultChunkSize = 10 * 1024 * 1024;

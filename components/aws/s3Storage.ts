@@ -9,7 +9,7 @@ export interface AwsS3StorageArgs {
     protectData: boolean;
 }
 
-export const abortIncompleteUploadsAfterDays = 7;
+const abortIncompleteUploadsAfterDays = 7;
 
 /** A TLS-only policy: S3 refuses every request that does not arrive over HTTPS. */
 export function tlsOnlyBucketPolicy(bucketName: string) {

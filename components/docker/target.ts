@@ -11,7 +11,7 @@ import { RegistryStorage, StoragePlan } from "../storage";
 import { DockerMinio } from "./minio";
 import { DockerRegistry, registryConfigDir, registryDebugPort, registryHttpPort } from "./registry";
 
-export const internalNetworkName = "orbit-registry-internal";
+const internalNetworkName = "orbit-registry-internal";
 
 export interface DockerTargetArgs {
     config: OrbitRegistryConfig;

@@ -5,8 +5,8 @@ import { contentName } from "./naming";
 import { appLabels, restrictedContainer, restrictedPod, scratchMount, scratchVolume } from "./podSecurity";
 
 export const registryName = "orbit-registry";
-export const registryEnvSecretName = "orbit-registry-env";
-export const registryHtpasswdSecretName = "orbit-registry-htpasswd";
+const registryEnvSecretName = "orbit-registry-env";
+const registryHtpasswdSecretName = "orbit-registry-htpasswd";
 export const registryHttpPort = 5000;
 export const registryDebugPort = 5001;
 export const registryConfigDir = "/etc/docker/registry";

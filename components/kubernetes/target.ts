@@ -12,7 +12,7 @@ import { NetworkPolicies } from "./networkPolicies";
 import { MinioProvisioner } from "./provisioner";
 import { KubernetesRegistry, registryAuthDir, registryDebugPort, registryHttpPort } from "./registry";
 
-export const appSecretName = "orbit-registry-credentials";
+const appSecretName = "orbit-registry-credentials";
 
 export interface KubernetesTargetArgs {
     config: OrbitRegistryConfig;

@@ -1,6 +1,6 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 
-export const bodySizeAnnotation = "nginx.ingress.kubernetes.io/proxy-body-size";
+const bodySizeAnnotation = "nginx.ingress.kubernetes.io/proxy-body-size";
 
 /** The registry's Ingress lets layers of any size through. */
 export const registryIngressUnlimitedBody: ResourceValidationPolicy = {

@@ -1,6 +1,6 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 
-export const statefulTypes = [
+const statefulTypes = [
     "docker:index/volume:Volume",
     "kubernetes:apps/v1:StatefulSet",
     "kubernetes:core/v1:PersistentVolumeClaim",
