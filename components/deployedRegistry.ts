@@ -1,4 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { OrbitRegistryConfig } from "./config";
+import type { Credentials } from "./credentials";
+import type { StoragePlan } from "./storage";
+
+/** What the composition hands every target. */
+export interface TargetArgs {
+    config: OrbitRegistryConfig;
+    credentials: Credentials;
+    storage: StoragePlan;
+}
 
 /** What every target (Docker, Kubernetes) hands back to the composition. */
 export interface DeployedRegistry {

@@ -1,23 +1,17 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { OrbitRegistryConfig } from "../config";
-import { Credentials, MinioCredentials } from "../credentials";
-import { DeployedRegistry } from "../deployedRegistry";
+import { MinioCredentials } from "../credentials";
+import { DeployedRegistry, TargetArgs } from "../deployedRegistry";
 import { dialAddress, hostAddress } from "../hostAddress";
 import { MinioBucket } from "../minioBucket";
 import { minioRegion } from "../registryConfig";
 import { registryFiles } from "../registryFiles";
-import { RegistryStorage, StoragePlan } from "../storage";
+import { RegistryStorage } from "../storage";
 import { DockerMinio } from "./minio";
 import { DockerRegistry, registryConfigDir, registryDebugPort, registryHttpPort } from "./registry";
 
 const internalNetworkName = "orbit-registry-internal";
-
-export interface DockerTargetArgs {
-    config: OrbitRegistryConfig;
-    credentials: Credentials;
-    storage: StoragePlan;
-}
 
 /** The dev topology: the registry (and MinIO with its bucket, unless storage is S3) as containers on one Docker host. */
 export class DockerTarget extends pulumi.ComponentResource implements DeployedRegistry {
@@ -27,7 +21,7 @@ export class DockerTarget extends pulumi.ComponentResource implements DeployedRe
     readonly minioEndpoint: pulumi.Output<string>;
     readonly bucketName: pulumi.Output<string>;
 
-    constructor(name: string, args: DockerTargetArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: TargetArgs, opts?: pulumi.ComponentResourceOptions) {
         super("orbit:registry:DockerTarget", name, {}, opts);
         const { config, credentials } = args;
         const provider = new docker.Provider(`${name}-docker`, { host: config.dockerHost }, { parent: this });

@@ -2,23 +2,17 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { buildServiceEnv, orbitWwwEnv } from "../appEnv";
 import { OrbitRegistryConfig } from "../config";
-import { Credentials, MinioCredentials } from "../credentials";
-import { DeployedRegistry } from "../deployedRegistry";
+import { MinioCredentials } from "../credentials";
+import { DeployedRegistry, TargetArgs } from "../deployedRegistry";
 import { minioRegion } from "../registryConfig";
 import { registryFiles } from "../registryFiles";
-import { RegistryStorage, StoragePlan } from "../storage";
+import { RegistryStorage } from "../storage";
 import { KubernetesMinio } from "./minio";
 import { NetworkPolicies } from "./networkPolicies";
 import { MinioProvisioner } from "./provisioner";
 import { KubernetesRegistry, registryAuthDir, registryDebugPort, registryHttpPort } from "./registry";
 
 const appSecretName = "orbit-registry-credentials";
-
-export interface KubernetesTargetArgs {
-    config: OrbitRegistryConfig;
-    credentials: Credentials;
-    storage: StoragePlan;
-}
 
 /** The prod topology: MinIO (unless storage is S3) and the registry in one namespace, wired to the apps' namespace. */
 export class KubernetesTarget extends pulumi.ComponentResource implements DeployedRegistry {
@@ -28,7 +22,7 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
     readonly minioEndpoint: pulumi.Output<string>;
     readonly bucketName: pulumi.Output<string>;
 
-    constructor(name: string, args: KubernetesTargetArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: TargetArgs, opts?: pulumi.ComponentResourceOptions) {
         super("orbit:registry:KubernetesTarget", name, {}, opts);
         const { config, credentials } = args;
         const provider = new k8s.Provider(`${name}-kubernetes`, { context: config.kubeContext }, { parent: this });
