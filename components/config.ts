@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { RegistryLogLevel, registryLogLevels } from "./registryConfig";
 import * as rules from "./validators";
 
 export const projectName = "orbit-registry";
@@ -13,6 +14,7 @@ export interface OrbitRegistryConfig {
     registryImage: string;
     minioImage: string;
     registryUser: string;
+    registryLogLevel: RegistryLogLevel;
     protectData: boolean;
 
     // Docker target
@@ -58,6 +60,7 @@ const keyRules = {
     registryImage: rules.pinnedImage,
     minioImage: rules.pinnedImage,
     registryUser: rules.htpasswdUser,
+    registryLogLevel: rules.oneOf(registryLogLevels),
     protectData: rules.boolean,
     bindAddress: rules.ipAddress,
     registryPort: rules.port,
@@ -142,6 +145,7 @@ export function parseConfig(raw: RawConfig): OrbitRegistryConfig {
         registryImage: text("registryImage"),
         minioImage: text("minioImage"),
         registryUser: text("registryUser"),
+        registryLogLevel: raw.registryLogLevel as RegistryLogLevel,
         protectData: raw.protectData === "true",
         bindAddress: text("bindAddress"),
         registryPort: Number(raw.registryPort),

@@ -20,8 +20,11 @@ export interface RegistryConfigOptions {
     debugAddr: string;
     /** How often the storage driver health check runs, e.g. "10s". */
     healthInterval?: string;
-    logLevel?: "error" | "warn" | "info" | "debug";
+    logLevel?: RegistryLogLevel;
 }
+
+export const registryLogLevels = ["error", "warn", "info", "debug"] as const;
+export type RegistryLogLevel = (typeof registryLogLevels)[number];
 
 const htpasswdRealm = "orbit-registry";
 /** MinIO ignores the region, but the S3 driver needs one to sign requests. */

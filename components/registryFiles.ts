@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Credentials } from "./credentials";
 import { htpasswdLine } from "./htpasswd";
-import { registrySecretEnv, renderRegistryConfig } from "./registryConfig";
+import { RegistryLogLevel, registrySecretEnv, renderRegistryConfig } from "./registryConfig";
 import { RegistryStorage } from "./storage";
 
 export interface RegistryFiles {
@@ -17,6 +17,7 @@ export interface RegistryListeners {
     htpasswdPath: string;
     httpAddr: string;
     debugAddr: string;
+    logLevel: RegistryLogLevel;
 }
 
 /** What every target hands Docker Distribution, whatever runs it. */

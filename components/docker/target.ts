@@ -34,6 +34,7 @@ export class DockerTarget extends pulumi.ComponentResource implements DeployedRe
         const files = registryFiles(credentials, storage, {
             htpasswdPath: `${registryConfigDir}/htpasswd`,
             httpAddr: `:${registryHttpPort}`,
+            logLevel: config.registryLogLevel,
             debugAddr: `127.0.0.1:${registryDebugPort}`,
         });
         const registry = new DockerRegistry(

@@ -51,6 +51,7 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
             htpasswdPath: `${registryAuthDir}/htpasswd`,
             httpAddr: `:${registryHttpPort}`,
             // Probes reach the pod's address; no Service exposes this port.
+            logLevel: config.registryLogLevel,
             debugAddr: `:${registryDebugPort}`,
         });
         const registry = new KubernetesRegistry(

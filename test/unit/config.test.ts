@@ -35,6 +35,7 @@ describe("configuration", () => {
 
     it("rejects an unknown target", () => assertRejected({ target: "nomad" }, /one of: docker, kubernetes/));
     it("rejects an unknown storage", () => assertRejected({ storage: "gcs" }, /one of: minio, s3/));
+    it("rejects a log level Distribution does not know", () => assertRejected({ registryLogLevel: "verbose" }, /one of: error, warn, info, debug/));
 
     for (const port of ["0", "65536", "80.5", "http", "-1"]) {
         it(`rejects registryPort ${port}`, () => assertRejected({ registryPort: port }, /integer port from 1 to 65535/));

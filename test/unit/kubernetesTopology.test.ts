@@ -274,6 +274,18 @@ describe("prod (kubernetes + minio): MinIO and its provisioning", () => {
         assert.strictEqual(objectsOf(run, K.ingress).length, 1, "only the registry has an Ingress");
     });
 
+    it("names the registry's ConfigMap by its content, so a changed registryLogLevel rolls the Deployment", async () => {
+        const debug = await runProgram(stackConfig("prod", { registryLogLevel: "debug" }), "prod");
+        assert.strictEqual(registryConfigOf(run).config.log.level, "info");
+        assert.strictEqual(registryConfigOf(debug).config.log.level, "debug");
+        const before = registryConfigOf(run).configMap.metadata.name;
+        const after = registryConfigOf(debug).configMap.metadata.name;
+        assert.notStrictEqual(after, before);
+        const mounted = (r: StackRun) => named(r, K.deployment, "orbit-registry").spec.template.spec.volumes.find((v: KubeObject) => v.configMap).configMap.name;
+        assert.strictEqual(mounted(run), before);
+        assert.strictEqual(mounted(debug), after);
+    });
+
     it("follows registryReplicas, storageClass and protectData", async () => {
         const other = await runProgram(stackConfig("prod", { registryReplicas: "3", storageClass: "fast-ssd", protectData: "false", clusterIssuer: "" }), "prod");
         assert.strictEqual(named(other, K.deployment, "orbit-registry").spec.replicas, 3);
