@@ -6,19 +6,27 @@ export interface RegistryAccess {
     password: string;
 }
 
-/** What Orbit's build-service reads (the plan's task 12). */
-export function buildServiceEnv(access: RegistryAccess): Record<string, string> {
+/** The environment of each of Orbit's apps (the plan's tasks 12 and 13). */
+export interface AppEnvironment {
+    /** What build-service reads. */
+    buildServiceEnv: Record<string, string>;
+    /** What orbit-www reads; it hands the token on to the builder. */
+    orbitWwwEnv: Record<string, string>;
+}
+
+export function appEnvironment(access: RegistryAccess): AppEnvironment {
     return {
-        ORBIT_REGISTRY_URL: access.url,
-        ORBIT_REGISTRY_USER: access.user,
-        ORBIT_REGISTRY_PASS: access.password,
+        buildServiceEnv: {
+            ORBIT_REGISTRY_URL: access.url,
+            ORBIT_REGISTRY_USER: access.user,
+            ORBIT_REGISTRY_PASS: access.password,
+        },
+        orbitWwwEnv: {
+            ORBIT_REGISTRY_URL: access.url,
+            ORBIT_REGISTRY_TOKEN: access.password,
+        },
     };
 }
 
-/** What orbit-www reads (the plan's task 13); it hands the token on to the builder. */
-export function orbitWwwEnv(access: RegistryAccess): Record<string, string> {
-    return {
-        ORBIT_REGISTRY_URL: access.url,
-        ORBIT_REGISTRY_TOKEN: access.password,
-    };
-}
+/** Every variable either app reads, e.g. as one Kubernetes Secret for envFrom. */
+export const allAppVariables = (env: AppEnvironment): Record<string, string> => ({ ...env.buildServiceEnv, ...env.orbitWwwEnv });

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { closest } from "fastest-levenshtein";
 import { RegistryLogLevel, registryLogLevels } from "./registryConfig";
 import * as rules from "./validators";
 
@@ -7,18 +8,19 @@ export const projectName = "orbit-registry";
 export const targets = ["docker", "kubernetes"] as const;
 export const storageKinds = ["minio", "s3"] as const;
 
-export interface OrbitRegistryConfig {
-    target: (typeof targets)[number];
-    storage: (typeof storageKinds)[number];
+/** What every stack sets, whatever its target and storage. */
+export interface CommonConfig {
     bucketName: string;
     registryImage: string;
-    minioImage: string;
     registryUser: string;
     registryLogLevel: RegistryLogLevel;
     protectData: boolean;
+}
 
-    // Docker target
+/** The Docker target: ports published on the Docker host. */
+export interface DockerConfig {
     bindAddress: string;
+    /** Host ports; the containers listen on their own (see upstream.ts). */
     registryPort: number;
     minioApiPort: number;
     minioConsolePort: number;
@@ -26,8 +28,10 @@ export interface OrbitRegistryConfig {
     dockerNetwork?: string;
     /** Docker daemon address; empty means the Docker provider's default (DOCKER_HOST or the local socket). */
     dockerHost?: string;
+}
 
-    // Kubernetes target
+/** The Kubernetes target. */
+export interface KubernetesConfig {
     namespace: string;
     /** Where build-service runs; receives the orbit-registry-credentials Secret. */
     appNamespace: string;
@@ -37,7 +41,7 @@ export interface OrbitRegistryConfig {
     /** Empty means the cluster's default StorageClass. */
     storageClass?: string;
     registryReplicas: number;
-    ingressHost?: string;
+    ingressHost: string;
     ingressClassName: string;
     /** Namespace of the ingress controller, allowed to reach the registry. */
     ingressControllerNamespace: string;
@@ -46,11 +50,22 @@ export interface OrbitRegistryConfig {
     clusterIssuer?: string;
     /** MinIO client image of the provisioning Job. */
     mcImage: string;
-
-    // Storage s3
-    /** From aws:region. */
-    awsRegion?: string;
 }
+
+/** MinIO deployed by the program on the target. */
+export interface MinioConfig {
+    minioImage: string;
+}
+
+/** AWS S3 instead of MinIO. */
+export interface S3Config {
+    /** From aws:region. */
+    awsRegion: string;
+}
+
+export type TargetConfig = { target: "docker"; docker: DockerConfig } | { target: "kubernetes"; kubernetes: KubernetesConfig };
+export type StorageConfig = { storage: "minio"; minio: MinioConfig } | { storage: "s3"; s3: S3Config };
+export type OrbitRegistryConfig = CommonConfig & TargetConfig & StorageConfig;
 
 // Every key the program reads, with the rule its value must meet. Defaults live in Pulumi.yaml only.
 const keyRules = {
@@ -85,12 +100,14 @@ const keyRules = {
 
 export type ConfigKey = keyof typeof keyRules;
 export const configKeys = Object.keys(keyRules) as ConfigKey[];
-export type RawConfig = Partial<Record<ConfigKey, string>>;
+/** The stack's configuration as strings, by key; keys the program does not know are refused. */
+export type RawConfig = Partial<Record<ConfigKey, string>> & { [unknownKey: string]: string | undefined };
 
 /** Keys read from another provider's namespace, under their own name. */
 const foreignKeys: Partial<Record<ConfigKey, string>> = { awsRegion: "aws:region" };
 /** Keys Pulumi.yaml gives no default, because an empty value means something. */
 const optionalKeys: ReadonlySet<ConfigKey> = new Set<ConfigKey>(["awsRegion"]);
+const projectKeys = configKeys.filter((key) => !foreignKeys[key]);
 
 export const qualifiedKey = (key: ConfigKey) => foreignKeys[key] ?? `${projectName}:${key}`;
 
@@ -107,9 +124,15 @@ const describe = (key: ConfigKey, value: string, allowed: string) =>
 const missing = (key: ConfigKey, why: string) =>
     `${qualifiedKey(key)} is not set; ${why} (pulumi config set ${foreignKeys[key] ?? key} …)`;
 
+const unknown = (key: string) =>
+    `${projectName}:${key} is not a key this program reads; did you mean ${closest(key, projectKeys)}? ` +
+    `(pulumi config rm ${key})`;
+
+const isKnown = (key: string): key is ConfigKey => (configKeys as string[]).includes(key);
+
 /** Validates every key and returns the typed config, or throws one ConfigError listing each bad key. */
 export function parseConfig(raw: RawConfig): OrbitRegistryConfig {
-    const problems: string[] = [];
+    const problems: string[] = Object.keys(raw).filter((key) => !isKnown(key)).map(unknown);
     for (const key of configKeys) {
         const value = raw[key];
         if (value === undefined) {
@@ -135,45 +158,66 @@ export function parseConfig(raw: RawConfig): OrbitRegistryConfig {
     }
 
     if (problems.length > 0) throw new ConfigError(problems);
-
-    const text = (key: ConfigKey) => raw[key] as string;
-    const optionalText = (key: ConfigKey) => raw[key] || undefined;
-    return {
-        target: raw.target as OrbitRegistryConfig["target"],
-        storage: raw.storage as OrbitRegistryConfig["storage"],
-        bucketName: text("bucketName"),
-        registryImage: text("registryImage"),
-        minioImage: text("minioImage"),
-        registryUser: text("registryUser"),
-        registryLogLevel: raw.registryLogLevel as RegistryLogLevel,
-        protectData: raw.protectData === "true",
-        bindAddress: text("bindAddress"),
-        registryPort: Number(raw.registryPort),
-        minioApiPort: Number(raw.minioApiPort),
-        minioConsolePort: Number(raw.minioConsolePort),
-        dockerNetwork: optionalText("dockerNetwork"),
-        dockerHost: optionalText("dockerHost"),
-        namespace: text("namespace"),
-        appNamespace: text("appNamespace"),
-        kubeContext: optionalText("kubeContext"),
-        minioStorageSize: text("minioStorageSize"),
-        storageClass: optionalText("storageClass"),
-        registryReplicas: Number(raw.registryReplicas),
-        ingressHost: optionalText("ingressHost"),
-        ingressClassName: text("ingressClassName"),
-        ingressControllerNamespace: text("ingressControllerNamespace"),
-        tlsSecretName: text("tlsSecretName"),
-        clusterIssuer: optionalText("clusterIssuer"),
-        mcImage: text("mcImage"),
-        awsRegion: optionalText("awsRegion"),
-    };
+    return typedConfig(raw as Record<ConfigKey, string>);
 }
 
-/** Reads every key the program uses from the stack's configuration, as plain strings. */
+/** The validated strings as the typed config; each part holds only what its target or storage reads. */
+function typedConfig(raw: Record<ConfigKey, string>): OrbitRegistryConfig {
+    const optionalText = (key: ConfigKey) => raw[key] || undefined;
+    const common: CommonConfig = {
+        bucketName: raw.bucketName,
+        registryImage: raw.registryImage,
+        registryUser: raw.registryUser,
+        registryLogLevel: raw.registryLogLevel as RegistryLogLevel,
+        protectData: raw.protectData === "true",
+    };
+    const target: TargetConfig =
+        raw.target === "docker"
+            ? {
+                  target: "docker",
+                  docker: {
+                      bindAddress: raw.bindAddress,
+                      registryPort: Number(raw.registryPort),
+                      minioApiPort: Number(raw.minioApiPort),
+                      minioConsolePort: Number(raw.minioConsolePort),
+                      dockerNetwork: optionalText("dockerNetwork"),
+                      dockerHost: optionalText("dockerHost"),
+                  },
+              }
+            : {
+                  target: "kubernetes",
+                  kubernetes: {
+                      namespace: raw.namespace,
+                      appNamespace: raw.appNamespace,
+                      kubeContext: optionalText("kubeContext"),
+                      minioStorageSize: raw.minioStorageSize,
+                      storageClass: optionalText("storageClass"),
+                      registryReplicas: Number(raw.registryReplicas),
+                      ingressHost: raw.ingressHost,
+                      ingressClassName: raw.ingressClassName,
+                      ingressControllerNamespace: raw.ingressControllerNamespace,
+                      tlsSecretName: raw.tlsSecretName,
+                      clusterIssuer: optionalText("clusterIssuer"),
+                      mcImage: raw.mcImage,
+                  },
+              };
+    const storage: StorageConfig =
+        raw.storage === "s3" ? { storage: "s3", s3: { awsRegion: raw.awsRegion } } : { storage: "minio", minio: { minioImage: raw.minioImage } };
+    return { ...common, ...target, ...storage };
+}
+
+/**
+ * Reads the stack's configuration as plain strings: every key in the project's namespace (so a
+ * mistyped key is refused, not ignored) and the foreign keys the program uses.
+ */
 export function readRawConfig(): RawConfig {
     const raw: RawConfig = {};
-    for (const key of configKeys) {
-        const [namespace, name] = (foreignKeys[key] ?? `${projectName}:${key}`).split(":");
+    const prefix = `${projectName}:`;
+    for (const [qualified, value] of Object.entries(pulumi.runtime.allConfig())) {
+        if (qualified.startsWith(prefix)) raw[qualified.slice(prefix.length)] = value;
+    }
+    for (const [key, qualified] of Object.entries(foreignKeys)) {
+        const [namespace, name] = qualified.split(":");
         const value = new pulumi.Config(namespace).get(name);
         if (value !== undefined) raw[key] = value;
     }

@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { OrbitRegistryConfig } from "./config";
+import type { CommonConfig } from "./config";
 import type { Credentials } from "./credentials";
 import type { StoragePlan } from "./storage";
 
-/** What the composition hands every target. */
-export interface TargetArgs {
-    config: OrbitRegistryConfig;
+/** What the composition hands a target: the common config, the target's own part, and the rest. */
+export interface TargetArgs<TargetConfig> {
+    common: CommonConfig;
+    target: TargetConfig;
     credentials: Credentials;
     storage: StoragePlan;
 }
@@ -16,8 +17,6 @@ export interface DeployedRegistry {
     registryUrl: pulumi.Output<string>;
     /** Where workloads next to it reach it (compose network or cluster DNS). */
     registryInternalUrl: pulumi.Output<string>;
-    /** The address Orbit's apps get as ORBIT_REGISTRY_URL. */
-    appRegistryUrl: pulumi.Output<string>;
     minioEndpoint: pulumi.Output<string>;
     bucketName: pulumi.Output<string>;
 }

@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { buildServiceEnv, orbitWwwEnv } from "./appEnv";
+import { appEnvironment } from "./appEnv";
 import { AwsS3Storage } from "./aws/s3Storage";
 import { OrbitRegistryConfig } from "./config";
 import { Credentials, MinioCredentials } from "./credentials";
 import { DeployedRegistry } from "./deployedRegistry";
+import { DockerRegistry } from "./docker/registry";
 import { DockerTarget } from "./docker/target";
 import { KubernetesTarget } from "./kubernetes/target";
 import { StoragePlan } from "./storage";
@@ -32,26 +33,32 @@ export class OrbitRegistry extends pulumi.ComponentResource {
                       kind: "s3",
                       storage: new AwsS3Storage(
                           `${name}-s3`,
-                          { bucketName: config.bucketName, region: config.awsRegion!, protectData: config.protectData },
+                          { bucketName: config.bucketName, region: config.s3.awsRegion, protectData: config.protectData },
                           { parent: this },
                       ),
                   }
-                : { kind: "minio", credentials: new MinioCredentials(`${name}-minio-credentials`, { parent: this }) };
+                : {
+                      kind: "minio",
+                      credentials: new MinioCredentials(`${name}-minio-credentials`, { parent: this }),
+                      minioImage: config.minio.minioImage,
+                  };
 
-        const targetArgs = { config, credentials, storage };
+        // The address Orbit's apps push to: the registry's name on the compose network (Docker), or
+        // the TLS Ingress that every client uses (Kubernetes).
+        const appRegistryUrl = config.target === "docker" ? DockerRegistry.internalUrl : config.kubernetes.ingressHost;
+        const appEnv = credentials.accessAt(appRegistryUrl).apply(appEnvironment);
+
         const deployed: DeployedRegistry =
             config.target === "docker"
-                ? new DockerTarget(`${name}-docker`, targetArgs, { parent: this })
-                : new KubernetesTarget(`${name}-kubernetes`, targetArgs, { parent: this });
-
-        const access = credentials.accessAt(deployed.appRegistryUrl);
+                ? new DockerTarget(`${name}-docker`, { common: config, target: config.docker, credentials, storage }, { parent: this })
+                : new KubernetesTarget(`${name}-kubernetes`, { common: config, target: config.kubernetes, credentials, storage, appEnv }, { parent: this });
 
         this.outputs = {
             registryUrl: deployed.registryUrl,
             registryInternalUrl: deployed.registryInternalUrl,
             registryUser: pulumi.output(config.registryUser),
-            buildServiceEnv: pulumi.secret(access.apply(buildServiceEnv)),
-            orbitWwwEnv: pulumi.secret(access.apply(orbitWwwEnv)),
+            buildServiceEnv: pulumi.secret(appEnv.apply((env) => env.buildServiceEnv)),
+            orbitWwwEnv: pulumi.secret(appEnv.apply((env) => env.orbitWwwEnv)),
             minioEndpoint: deployed.minioEndpoint,
             bucketName: deployed.bucketName,
         };

@@ -27,8 +27,6 @@ export const registryLogLevels = ["error", "warn", "info", "debug"] as const;
 export type RegistryLogLevel = (typeof registryLogLevels)[number];
 
 const htpasswdRealm = "orbit-registry";
-/** MinIO ignores the region, but the S3 driver needs one to sign requests. */
-export const minioRegion = "us-east-1";
 export const defaultChunkSize = 10 * 1024 * 1024;
 
 /**

@@ -2,7 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import type { MinioCredentials } from "./credentials";
 import { S3Storage } from "./registryConfig";
 
-/** Where the registry keeps its data, whoever provides it (MinIO on the target, or AWS S3). */
+/**
+ * Where the registry keeps its data, whoever provides it: MinIO on the target (DockerMinio,
+ * KubernetesMinio) or AWS S3 (AwsS3Storage).
+ */
 export interface RegistryStorage {
     /** What config.yml says about the store. */
     s3: S3Storage;
@@ -16,7 +19,7 @@ export interface RegistryStorage {
     ready: pulumi.Resource[];
 }
 
-/** What the composition decided about storage: an external store, or MinIO deployed on the target. */
+/** What the composition decided about storage: an external store, or MinIO for the target to deploy. */
 export type StoragePlan =
     | { kind: "s3"; storage: RegistryStorage }
-    | { kind: "minio"; credentials: MinioCredentials };
+    | { kind: "minio"; credentials: MinioCredentials; minioImage: string };

@@ -46,7 +46,8 @@ export class AwsS3Storage extends pulumi.ComponentResource implements RegistrySt
 
         const bucket = new aws.s3.Bucket(
             `${name}-bucket`,
-            { bucket: bucketName, forceDestroy: false },
+            // Unprotected data goes with the stack: `pulumi destroy` empties the bucket instead of failing on it.
+            { bucket: bucketName, forceDestroy: !args.protectData },
             { ...childOpts, protect: args.protectData, retainOnDelete: args.protectData },
         );
         // Settings name the bucket by its configured name (known at preview, so policies can match

@@ -1,34 +1,45 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { bashHttpCheck } from "../healthcheck";
-
-export const minioContainerName = "orbit-minio";
-export const minioApiPort = 9000;
-export const minioConsolePort = 9001;
+import { MinioCredentials } from "../credentials";
+import { names } from "../names";
+import { RegistryStorage } from "../storage";
+import { minioContainer, minioServerArgs } from "../upstream";
+import { bashHttpCheck } from "./healthcheck";
+import { dialAddress, hostAddress } from "./hostAddress";
+import { MinioBucket } from "./minioBucket";
 
 export interface DockerMinioArgs {
     image: string;
     bindAddress: string;
-    apiPort: number;
-    consolePort: number;
-    rootUser: pulumi.Input<string>;
-    rootPassword: pulumi.Input<string>;
+    /** Host ports MinIO's API and console are published on. */
+    apiHostPort: number;
+    consoleHostPort: number;
+    credentials: MinioCredentials;
+    bucketName: string;
     network: pulumi.Input<string>;
     protectData: boolean;
 }
 
-/** MinIO in a container, its data on a named volume that outlives the container. */
-export class DockerMinio extends pulumi.ComponentResource {
+/**
+ * MinIO in a container, its data on a named volume that outlives the container, and the
+ * registry's bucket, user and policy in it: the registry's storage on the Docker target.
+ */
+export class DockerMinio extends pulumi.ComponentResource implements RegistryStorage {
     readonly container: docker.Container;
     readonly volume: docker.Volume;
-    /** The S3 endpoint as containers on the shared network reach it. */
-    readonly internalEndpoint = `http://${minioContainerName}:${minioApiPort}`;
+    readonly s3: RegistryStorage["s3"];
+    readonly accessKey: pulumi.Output<string>;
+    readonly secretKey: pulumi.Output<string>;
+    readonly endpoint: pulumi.Output<string>;
+    readonly bucketName: pulumi.Output<string>;
+    readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: DockerMinioArgs, opts?: pulumi.ComponentResourceOptions) {
         super("orbit:registry:DockerMinio", name, {}, opts);
+        const { credentials } = args;
         this.volume = new docker.Volume(
             `${name}-data`,
-            { name: `${minioContainerName}-data` },
+            { name: names.minioData },
             { parent: this, protect: args.protectData, retainOnDelete: args.protectData },
         );
         const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
@@ -36,21 +47,21 @@ export class DockerMinio extends pulumi.ComponentResource {
         this.container = new docker.Container(
             `${name}-container`,
             {
-                name: minioContainerName,
+                name: names.minio,
                 image: image.imageId,
-                command: ["server", "/data", "--console-address", `:${minioConsolePort}`],
+                command: minioServerArgs,
                 envs: [
-                    pulumi.interpolate`MINIO_ROOT_USER=${args.rootUser}`,
-                    pulumi.interpolate`MINIO_ROOT_PASSWORD=${args.rootPassword}`,
+                    pulumi.interpolate`${minioContainer.rootUserEnv}=${credentials.rootUser}`,
+                    pulumi.interpolate`${minioContainer.rootPasswordEnv}=${credentials.rootPassword}`,
                 ],
-                volumes: [{ volumeName: this.volume.name, containerPath: "/data" }],
+                volumes: [{ volumeName: this.volume.name, containerPath: minioContainer.dataDir }],
                 ports: [
-                    { internal: minioApiPort, external: args.apiPort, ip: args.bindAddress, protocol: "tcp" },
-                    { internal: minioConsolePort, external: args.consolePort, ip: args.bindAddress, protocol: "tcp" },
+                    { internal: minioContainer.apiPort, external: args.apiHostPort, ip: args.bindAddress, protocol: "tcp" },
+                    { internal: minioContainer.consolePort, external: args.consoleHostPort, ip: args.bindAddress, protocol: "tcp" },
                 ],
-                networksAdvanced: [{ name: args.network, aliases: [minioContainerName] }],
+                networksAdvanced: [{ name: args.network, aliases: [names.minio] }],
                 healthcheck: {
-                    tests: bashHttpCheck(minioApiPort, "/minio/health/live"),
+                    tests: bashHttpCheck(minioContainer.apiPort, minioContainer.livenessPath),
                     interval: "5s",
                     timeout: "5s",
                     retries: 5,
@@ -64,6 +75,29 @@ export class DockerMinio extends pulumi.ComponentResource {
             // The fixed name and ports would collide if the new container started before the old one is gone.
             { parent: this, deleteBeforeReplace: true },
         );
-        this.registerOutputs({});
+
+        const bucket = new MinioBucket(
+            `${name}-bucket`,
+            {
+                server: dialAddress(args.bindAddress, args.apiHostPort),
+                rootUser: credentials.rootUser,
+                rootPassword: credentials.rootPassword,
+                bucketName: args.bucketName,
+                registryAccessKey: credentials.registryAccessKey,
+                registrySecretKey: credentials.registrySecretKey,
+                protectData: args.protectData,
+                after: [this.container],
+            },
+            // Until 0.2 the bucket was a sibling of this component; the alias keeps existing stacks' (protected) bucket.
+            { parent: this, aliases: [{ name: name.replace(/-minio$/, "-bucket"), parent: opts?.parent ?? pulumi.rootStackResource }] },
+        );
+
+        this.s3 = { bucket: args.bucketName, region: minioContainer.region, regionEndpoint: `http://${names.minio}:${minioContainer.apiPort}` };
+        this.accessKey = credentials.registryAccessKey;
+        this.secretKey = credentials.registrySecretKey;
+        this.endpoint = pulumi.output(`http://${hostAddress(args.bindAddress, args.apiHostPort)}`);
+        this.bucketName = bucket.bucketName;
+        this.ready = bucket.ready;
+        this.registerOutputs({ endpoint: this.endpoint, bucketName: this.bucketName });
     }
 }

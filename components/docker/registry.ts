@@ -1,10 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-
-export const registryContainerName = "orbit-registry";
-export const registryHttpPort = 5000;
-export const registryDebugPort = 5001;
-export const registryConfigDir = "/etc/docker/registry";
+import { names } from "../names";
+import { distributionContainer } from "../upstream";
 
 export interface DockerRegistryArgs {
     image: string;
@@ -12,6 +9,8 @@ export interface DockerRegistryArgs {
     hostPort: number;
     /** config.yml as rendered by renderRegistryConfig; no secret in it. */
     configYaml: pulumi.Input<string>;
+    /** Where config.yml names the htpasswd file. */
+    htpasswdPath: string;
     htpasswd: pulumi.Input<string>;
     /** REGISTRY_* variables carrying the S3 keys and the http secret. */
     secretEnv: Record<string, pulumi.Input<string>>;
@@ -24,27 +23,29 @@ export interface DockerRegistryArgs {
 /** Docker Distribution in a container, configured by files uploaded into it. */
 export class DockerRegistry extends pulumi.ComponentResource {
     readonly container: docker.Container;
-    readonly internalUrl = `${registryContainerName}:${registryHttpPort}`;
+    /** Where containers on its networks reach it. */
+    static readonly internalUrl = `${names.registry}:${distributionContainer.httpPort}`;
 
     constructor(name: string, args: DockerRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("orbit:registry:DockerRegistry", name, {}, opts);
         const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
+        const { httpPort, debugPort, healthPath, configDir } = distributionContainer;
 
         this.container = new docker.Container(
             `${name}-container`,
             {
-                name: registryContainerName,
+                name: names.registry,
                 image: image.imageId,
                 envs: Object.entries(args.secretEnv).map(([key, value]) => pulumi.interpolate`${key}=${value}`),
                 uploads: [
-                    { file: `${registryConfigDir}/config.yml`, content: args.configYaml },
-                    { file: `${registryConfigDir}/htpasswd`, content: args.htpasswd, permissions: "0400" },
+                    { file: `${configDir}/config.yml`, content: args.configYaml },
+                    { file: args.htpasswdPath, content: args.htpasswd, permissions: "0400" },
                 ],
-                ports: [{ internal: registryHttpPort, external: args.hostPort, ip: args.bindAddress, protocol: "tcp" }],
-                networksAdvanced: args.networks.map((network) => ({ name: network, aliases: [registryContainerName] })),
+                ports: [{ internal: httpPort, external: args.hostPort, ip: args.bindAddress, protocol: "tcp" }],
+                networksAdvanced: args.networks.map((network) => ({ name: network, aliases: [names.registry] })),
                 healthcheck: {
-                    // The debug listener serves /debug/health, which fails while the storage driver does.
-                    tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${registryDebugPort}/debug/health`],
+                    // The debug listener serves the health endpoint, which fails while the storage driver does.
+                    tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${debugPort}${healthPath}`],
                     interval: "10s",
                     timeout: "5s",
                     retries: 5,
@@ -56,6 +57,6 @@ export class DockerRegistry extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: args.after, deleteBeforeReplace: true },
         );
-        this.registerOutputs({});
+        this.registerOutputs({ containerName: this.container.name });
     }
 }

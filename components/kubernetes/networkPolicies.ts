@@ -1,8 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { minioApiPort, minioLabels } from "./minio";
+import { distributionContainer, minioContainer } from "../upstream";
+import { minioLabels } from "./minio";
 import { provisionerLabels } from "./provisioner";
-import { registryHttpPort, registryLabels } from "./registry";
+import { registryLabels } from "./registry";
 
 export interface NetworkPoliciesArgs {
     namespace: string;
@@ -33,7 +34,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
             ingress: [
                 {
                     from: [namespaceSelector(args.ingressControllerNamespace), namespaceSelector(args.appNamespace)],
-                    ports: [{ protocol: "TCP", port: registryHttpPort }],
+                    ports: [{ protocol: "TCP", port: distributionContainer.httpPort }],
                 },
             ],
         });
@@ -44,7 +45,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
                 ingress: [
                     {
                         from: [{ podSelector: { matchLabels: registryLabels } }, { podSelector: { matchLabels: provisionerLabels } }],
-                        ports: [{ protocol: "TCP", port: minioApiPort }],
+                        ports: [{ protocol: "TCP", port: minioContainer.apiPort }],
                     },
                 ],
             });

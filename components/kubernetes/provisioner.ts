@@ -1,16 +1,21 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { registryBucketPolicy, registryPolicyName } from "../bucketPolicy";
-import { provisionerAlias, provisionScript } from "../provisionScript";
-import { minioApiPort, minioName, minioRootSecretName } from "./minio";
+import { names } from "../names";
+import { minioContainer } from "../upstream";
 import { contentName } from "./naming";
 import { appLabels, restrictedContainer, restrictedPod, scratchMount, scratchVolume } from "./podSecurity";
+import { provisionerAlias, provisionScript } from "./provisionScript";
 
 export const provisionerLabels = appLabels("minio-provisioner");
 
 export interface MinioProvisionerArgs {
     namespace: string;
     image: string;
+    /** MinIO's S3 API inside the cluster, http://host:port. */
+    minioEndpoint: string;
+    /** The Secret with MinIO's root user and password. */
+    rootSecretName: pulumi.Input<string>;
     bucketName: string;
     /** The identity to create for the registry. */
     registryAccessKey: pulumi.Input<string>;
@@ -35,7 +40,7 @@ export class MinioProvisioner extends pulumi.ComponentResource {
         const registryKeys = new k8s.core.v1.Secret(
             `${name}-registry-keys`,
             {
-                metadata: { name: "orbit-minio-registry-user", namespace: args.namespace, labels: provisionerLabels },
+                metadata: { name: names.minioRegistryUserSecret, namespace: args.namespace, labels: provisionerLabels },
                 type: "Opaque",
                 stringData: { REGISTRY_ACCESS_KEY: args.registryAccessKey, REGISTRY_SECRET_KEY: args.registrySecretKey },
             },
@@ -44,7 +49,7 @@ export class MinioProvisioner extends pulumi.ComponentResource {
         const data = { "provision.sh": provisionScript(), "policy.json": JSON.stringify(registryBucketPolicy(args.bucketName), null, 2) };
         const files = new k8s.core.v1.ConfigMap(
             `${name}-files`,
-            { metadata: { name: contentName("orbit-minio-provisioner", data), namespace: args.namespace, labels: provisionerLabels }, data },
+            { metadata: { name: contentName(names.minioProvisioner, data), namespace: args.namespace, labels: provisionerLabels }, data },
             childOpts,
         );
 
@@ -67,14 +72,14 @@ export class MinioProvisioner extends pulumi.ComponentResource {
                                     image: args.image,
                                     command: ["bash", "/provisioner/provision.sh"],
                                     env: [
-                                        fromSecret("MINIO_ROOT_USER", minioRootSecretName, "MINIO_ROOT_USER"),
-                                        fromSecret("MINIO_ROOT_PASSWORD", minioRootSecretName, "MINIO_ROOT_PASSWORD"),
+                                        fromSecret("MINIO_ROOT_USER", args.rootSecretName, minioContainer.rootUserEnv),
+                                        fromSecret("MINIO_ROOT_PASSWORD", args.rootSecretName, minioContainer.rootPasswordEnv),
                                         fromSecret("REGISTRY_ACCESS_KEY", registryKeys.metadata.name, "REGISTRY_ACCESS_KEY"),
                                         fromSecret("REGISTRY_SECRET_KEY", registryKeys.metadata.name, "REGISTRY_SECRET_KEY"),
                                         // Kubernetes expands $(VAR) from the variables above: no credential is written here.
                                         {
                                             name: `MC_HOST_${provisionerAlias}`,
-                                            value: `http://$(MINIO_ROOT_USER):$(MINIO_ROOT_PASSWORD)@${minioName}.${args.namespace}.svc.cluster.local:${minioApiPort}`,
+                                            value: args.minioEndpoint.replace("://", "://$(MINIO_ROOT_USER):$(MINIO_ROOT_PASSWORD)@"),
                                         },
                                         { name: "BUCKET", value: args.bucketName },
                                         { name: "POLICY_NAME", value: registryPolicyName(args.bucketName) },
@@ -94,6 +99,6 @@ export class MinioProvisioner extends pulumi.ComponentResource {
             },
             { ...childOpts, dependsOn: [...args.after, files], customTimeouts: { create: "10m", update: "10m" } },
         );
-        this.registerOutputs({});
+        this.registerOutputs({ jobName: this.job.metadata.name });
     }
 }

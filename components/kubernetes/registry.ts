@@ -1,17 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { names } from "../names";
 import { RegistryFiles } from "../registryFiles";
+import { distributionContainer } from "../upstream";
 import { contentName } from "./naming";
 import { appLabels, restrictedContainer, restrictedPod, scratchMount, scratchVolume } from "./podSecurity";
 
-export const registryName = "orbit-registry";
-const registryEnvSecretName = "orbit-registry-env";
-const registryHtpasswdSecretName = "orbit-registry-htpasswd";
-export const registryHttpPort = 5000;
-export const registryDebugPort = 5001;
-export const registryConfigDir = "/etc/docker/registry";
+/** Where the htpasswd Secret is mounted: a directory of its own, since a Secret volume replaces the whole directory. */
 export const registryAuthDir = "/auth";
 export const registryLabels = appLabels("registry");
+const { httpPort, debugPort, healthPath, configDir } = distributionContainer;
 
 export interface KubernetesRegistryArgs {
     namespace: string;
@@ -36,22 +34,22 @@ export class KubernetesRegistry extends pulumi.ComponentResource {
         const childOpts = { parent: this, dependsOn: args.after };
 
         const configData = { "config.yml": args.files.configYaml };
-        const config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: metadata(contentName(registryName, configData)), data: configData }, childOpts);
+        const config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: metadata(contentName(names.registry, configData)), data: configData }, childOpts);
         this.envSecret = new k8s.core.v1.Secret(
             `${name}-env`,
-            { metadata: metadata(registryEnvSecretName), type: "Opaque", stringData: args.files.secretEnv },
+            { metadata: metadata(names.registryEnvSecret), type: "Opaque", stringData: args.files.secretEnv },
             childOpts,
         );
         const htpasswd = new k8s.core.v1.Secret(
             `${name}-htpasswd`,
-            { metadata: metadata(registryHtpasswdSecretName), type: "Opaque", stringData: { htpasswd: args.files.htpasswd } },
+            { metadata: metadata(names.registryHtpasswdSecret), type: "Opaque", stringData: { htpasswd: args.files.htpasswd } },
             childOpts,
         );
 
         this.deployment = new k8s.apps.v1.Deployment(
             `${name}-deployment`,
             {
-                metadata: metadata(registryName),
+                metadata: metadata(names.registry),
                 spec: {
                     replicas: args.replicas,
                     selector: { matchLabels: registryLabels },
@@ -72,19 +70,19 @@ export class KubernetesRegistry extends pulumi.ComponentResource {
                                 {
                                     name: "registry",
                                     image: args.image,
-                                    args: [`${registryConfigDir}/config.yml`],
+                                    args: [`${configDir}/config.yml`],
                                     envFrom: [{ secretRef: { name: this.envSecret.metadata.name } }],
                                     ports: [
-                                        { name: "http", containerPort: registryHttpPort },
-                                        { name: "debug", containerPort: registryDebugPort },
+                                        { name: "http", containerPort: httpPort },
+                                        { name: "debug", containerPort: debugPort },
                                     ],
                                     // /debug/health fails while the storage driver does: such a pod leaves the Service.
-                                    readinessProbe: { httpGet: { path: "/debug/health", port: "debug" }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+                                    readinessProbe: { httpGet: { path: healthPath, port: "debug" }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
                                     livenessProbe: { tcpSocket: { port: "http" }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
                                     resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
                                     securityContext: restrictedContainer,
                                     volumeMounts: [
-                                        { name: "config", mountPath: registryConfigDir, readOnly: true },
+                                        { name: "config", mountPath: configDir, readOnly: true },
                                         { name: "htpasswd", mountPath: registryAuthDir, readOnly: true },
                                         scratchMount,
                                     ],
@@ -104,15 +102,15 @@ export class KubernetesRegistry extends pulumi.ComponentResource {
 
         new k8s.policy.v1.PodDisruptionBudget(
             `${name}-pdb`,
-            { metadata: metadata(registryName), spec: { maxUnavailable: 1, selector: { matchLabels: registryLabels } } },
+            { metadata: metadata(names.registry), spec: { maxUnavailable: 1, selector: { matchLabels: registryLabels } } },
             childOpts,
         );
 
         this.service = new k8s.core.v1.Service(
             `${name}-service`,
             {
-                metadata: metadata(registryName),
-                spec: { type: "ClusterIP", selector: registryLabels, ports: [{ name: "http", port: registryHttpPort, targetPort: "http" }] },
+                metadata: metadata(names.registry),
+                spec: { type: "ClusterIP", selector: registryLabels, ports: [{ name: "http", port: httpPort, targetPort: "http" }] },
             },
             childOpts,
         );
@@ -122,7 +120,7 @@ export class KubernetesRegistry extends pulumi.ComponentResource {
             `${name}-ingress`,
             {
                 metadata: {
-                    ...metadata(registryName),
+                    ...metadata(names.registry),
                     annotations: {
                         // Layers are hundreds of MB; nginx's 1m default would refuse them.
                         "nginx.ingress.kubernetes.io/proxy-body-size": "0",
@@ -146,7 +144,7 @@ export class KubernetesRegistry extends pulumi.ComponentResource {
             childOpts,
         );
 
-        this.internalUrl = `${registryName}.${args.namespace}.svc.cluster.local:${registryHttpPort}`;
-        this.registerOutputs({});
+        this.internalUrl = `${names.registry}.${args.namespace}.svc.cluster.local:${httpPort}`;
+        this.registerOutputs({ deploymentName: this.deployment.metadata.name, internalUrl: this.internalUrl });
     }
 }

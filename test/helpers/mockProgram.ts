@@ -35,13 +35,28 @@ async function outputValue<T>(output: pulumi.Output<T>): Promise<{ value: T; sec
 /** The image id the mocked docker provider gives a RemoteImage: a digest, as the real one does. */
 export const fakeImageId = (name: string) => `sha256:${crypto.createHash("sha256").update(name).digest("hex")}`;
 
-// What the real providers compute, faked: clearly fake credentials and image ids.
-function providerOutputs(type: string, name: string): Record<string, unknown> {
+/** The credential a mocked provider generates for resource `name`. */
+export type SecretSource = (name: string) => string;
+
+/** Clearly fake and predictable, so unit tests can look for them: `fake-<resource name>`. */
+export const fakeSecrets: SecretSource = (name) => `fake-${name}`;
+
+/** Random values generated once per resource name, for runs whose objects go to a real server. */
+export function randomSecrets(): SecretSource {
+    const generated = new Map<string, string>();
+    return (name) => {
+        if (!generated.has(name)) generated.set(name, crypto.randomBytes(20).toString("hex"));
+        return generated.get(name)!;
+    };
+}
+
+// What the real providers compute, faked: credentials and image ids.
+function providerOutputs(type: string, name: string, secrets: SecretSource): Record<string, unknown> {
     switch (type) {
         case "random:index/randomPassword:RandomPassword":
-            return { result: `fake-${name}`, bcryptHash: `$2a$10$fake-bcrypt-of-${name}` };
+            return { result: secrets(name), bcryptHash: `$2a$10$fake-bcrypt-of-${name}` };
         case "aws:iam/accessKey:AccessKey":
-            return { secret: `fake-${name}-secret` };
+            return { secret: secrets(`${name}-secret`) };
         case "docker:index/remoteImage:RemoteImage":
             return { imageId: fakeImageId(name) };
         default:
@@ -53,7 +68,7 @@ function providerOutputs(type: string, name: string): Record<string, unknown> {
 export let mockedResourceCount = 0;
 
 /** Runs the whole program under Pulumi mocks with `raw` as the stack's configuration. */
-export async function runProgram(raw: RawConfig, stack = "test"): Promise<StackRun> {
+export async function runProgram(raw: RawConfig, stack = "test", secrets: SecretSource = fakeSecrets): Promise<StackRun> {
     mockedResourceCount = 0;
     const mocked = new Map<string, { inputs: Record<string, unknown>; provider?: string }>();
     const declared: Omit<DeclaredResource, "inputs" | "provider">[] = [];
@@ -63,7 +78,7 @@ export async function runProgram(raw: RawConfig, stack = "test"): Promise<StackR
             newResource: (args) => {
                 mockedResourceCount++;
                 mocked.set(`${args.type}::${args.name}`, { inputs: args.inputs, provider: args.provider });
-                return { id: `${args.name}-id`, state: { ...args.inputs, ...providerOutputs(args.type, args.name) } };
+                return { id: `${args.name}-id`, state: { ...args.inputs, ...providerOutputs(args.type, args.name, secrets) } };
             },
             call: (args) => args.inputs,
         },
@@ -117,4 +132,10 @@ export function dependsOnNames(resource: DeclaredResource): string[] {
     const dependsOn = resource.opts.dependsOn;
     const list = Array.isArray(dependsOn) ? dependsOn : dependsOn ? [dependsOn] : [];
     return list.map((r) => (r as unknown as { __name: string }).__name);
+}
+
+/** A resource's aliases as [name, parent resource name] pairs. */
+export function aliasesOf(resource: DeclaredResource): Array<[string, string]> {
+    const aliases = (resource.opts.aliases ?? []) as unknown as Array<{ name: string; parent: { __name: string } }>;
+    return aliases.map((alias) => [alias.name, alias.parent.__name]);
 }

@@ -1,5 +1,6 @@
 import * as assert from "assert";
-import { ConfigError, parseConfig, RawConfig } from "../../components/config";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, parseConfig, RawConfig, readRawConfig } from "../../components/config";
 import { mockedResourceCount, runProgram } from "../helpers/mockProgram";
 import { stackConfig } from "../helpers/stackConfig";
 
@@ -26,11 +27,22 @@ function assertRejected(overrides: RawConfig, allowed: RegExp) {
 describe("configuration", () => {
     it("accepts the dev stack with Pulumi.yaml's defaults", () => {
         const config = parseConfig(stackConfig("dev"));
-        assert.strictEqual(config.target, "docker");
-        assert.strictEqual(config.bindAddress, "127.0.0.1");
-        assert.strictEqual(config.registryPort, 5050);
+        assert.ok(config.target === "docker" && config.storage === "minio");
+        assert.strictEqual(config.docker.bindAddress, "127.0.0.1");
+        assert.strictEqual(config.docker.registryPort, 5050);
         assert.strictEqual(config.protectData, true);
-        assert.strictEqual(config.dockerNetwork, undefined);
+        assert.strictEqual(config.docker.dockerNetwork, undefined);
+        assert.strictEqual("kubernetes" in config, false, "the Docker target gets no Kubernetes part");
+    });
+
+    it("refuses a mistyped key instead of ignoring it, naming the nearest valid one", () => {
+        const problems = problemsOf({ registyPort: "5055" });
+        assert.deepStrictEqual(problems, ["orbit-registry:registyPort is not a key this program reads; did you mean registryPort? (pulumi config rm registyPort)"]);
+    });
+
+    it("reads every key of the project's namespace from the stack, so a typo reaches validation", () => {
+        pulumi.runtime.setAllConfig({ "orbit-registry:registyPort": "5055", "orbit-registry:registryPort": "5050", "aws:region": "eu-west-1", "other:key": "x" });
+        assert.deepStrictEqual(readRawConfig(), { registyPort: "5055", registryPort: "5050", awsRegion: "eu-west-1" });
     });
 
     it("rejects an unknown target", () => assertRejected({ target: "nomad" }, /one of: docker, kubernetes/));
@@ -62,7 +74,8 @@ describe("configuration", () => {
     }
     for (const image of ["registry:2.8.3", "localhost:5000/team/minio:RELEASE.2025-10-15T17-29-55Z", `registry@sha256:${"a".repeat(64)}`, `registry:latest@sha256:${"b".repeat(64)}`]) {
         it(`accepts pinned image ${image.slice(0, 40)}`, () => {
-            assert.strictEqual(parseConfig(stackConfig("dev", { minioImage: image })).minioImage, image);
+            const config = parseConfig(stackConfig("dev", { minioImage: image }));
+            assert.strictEqual(config.storage === "minio" && config.minio.minioImage, image);
         });
     }
 
@@ -85,9 +98,10 @@ describe("configuration", () => {
 
         it("accepts the prod stack", () => {
             const config = parseConfig(stackConfig("prod"));
-            assert.strictEqual(config.target, "kubernetes");
-            assert.strictEqual(config.ingressHost, "registry.orbit.example.com");
-            assert.strictEqual(config.registryReplicas, 2);
+            assert.ok(config.target === "kubernetes");
+            assert.strictEqual(config.kubernetes.ingressHost, "registry.orbit.example.com");
+            assert.strictEqual(config.kubernetes.registryReplicas, 2);
+            assert.strictEqual("docker" in config, false, "the Kubernetes target gets no Docker part");
         });
         for (const namespace of ["Orbit", "orbit_registry", "-orbit", "a".repeat(64)]) {
             it(`rejects namespace ${JSON.stringify(namespace)}`, () => assertRejected({ namespace }, /DNS label/));
@@ -100,7 +114,10 @@ describe("configuration", () => {
             it(`rejects minioStorageSize ${JSON.stringify(size)}`, () => assertRejected({ minioStorageSize: size }, /Kubernetes quantity/));
         }
         it("accepts quantities like 500Mi, 1.5Ti and 100G", () => {
-            for (const size of ["500Mi", "1.5Ti", "100G"]) assert.strictEqual(parseConfig(stackConfig("dev", { minioStorageSize: size })).minioStorageSize, size);
+            for (const size of ["500Mi", "1.5Ti", "100G"]) {
+                const config = parseConfig(stackConfig("prod", { minioStorageSize: size }));
+                assert.strictEqual(config.target === "kubernetes" && config.kubernetes.minioStorageSize, size);
+            }
         });
         it("rejects an ingressHost that is not a DNS name", () => assertRejected({ ingressHost: "https://registry.example.com" }, /DNS name/));
         it("rejects an unpinned mcImage", () => assertRejected({ mcImage: "quay.io/minio/mc" }, /pinned/));

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { parse } from "yaml";
 import { registryBucketPolicy } from "../../components/bucketPolicy";
-import { DeclaredResource, dependsOnNames, fakeImageId, isSecret, plain, runProgram, StackRun } from "../helpers/mockProgram";
+import { aliasesOf, DeclaredResource, dependsOnNames, fakeImageId, isSecret, plain, runProgram, StackRun } from "../helpers/mockProgram";
 import { stackConfig } from "../helpers/stackConfig";
 
 const T = {
@@ -127,6 +127,12 @@ describe("dev stack (target docker, storage minio)", () => {
     });
 
     describe("MinioBucket", () => {
+        it("is part of DockerMinio, aliased to where stacks made before 0.2 keep their protected bucket", () => {
+            const bucket = run.one("orbit:registry:MinioBucket");
+            assert.strictEqual(bucket.parentName, "orbit-registry-docker-minio");
+            assert.deepStrictEqual(aliasesOf(bucket), [["orbit-registry-docker-bucket", "orbit-registry-docker"]]);
+        });
+
         it("talks to the published MinIO port with the root credentials, after MinIO is healthy", () => {
             const provider = run.one(T.minioProvider);
             assert.strictEqual(provider.inputs.minioServer, "127.0.0.1:9000");

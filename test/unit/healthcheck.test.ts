@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { execFile } from "child_process";
 import * as http from "http";
 import { AddressInfo } from "net";
-import { bashHttpCheck } from "../../components/healthcheck";
+import { bashHttpCheck } from "../../components/docker/healthcheck";
 
 /** Runs the healthcheck's command (without Docker's "CMD") and resolves to its exit code. */
 function runCheck(command: string[]): Promise<number> {

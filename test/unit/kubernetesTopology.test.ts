@@ -1,10 +1,10 @@
 import * as assert from "assert";
 import { parse } from "yaml";
 import { registryBucketPolicy } from "../../components/bucketPolicy";
-import { provisionScript } from "../../components/provisionScript";
+import { provisionScript } from "../../components/kubernetes/provisionScript";
 import { K, kubernetesObjects, KubeObject, matches, named, objectsOf, secretKeys, workloads } from "../helpers/kubernetesObjects";
 import { validateKubernetesObject } from "../helpers/kubernetesSchema";
-import { dependsOnNames, isSecret, runProgram, StackRun } from "../helpers/mockProgram";
+import { aliasesOf, dependsOnNames, isSecret, runProgram, StackRun } from "../helpers/mockProgram";
 import { stackConfig } from "../helpers/stackConfig";
 
 const variants = {
@@ -235,6 +235,12 @@ describe("prod (kubernetes + minio): MinIO and its provisioning", () => {
         assert.strictEqual(container.startupProbe.httpGet.path, "/minio/health/live");
         assert.strictEqual(container.livenessProbe.httpGet.path, "/minio/health/live");
         assert.strictEqual(container.readinessProbe.httpGet.path, "/minio/health/ready");
+    });
+
+    it("keeps the provisioner in KubernetesMinio, aliased to where stacks made before 0.2 keep its objects", () => {
+        const provisioner = run.one("orbit:registry:MinioProvisioner");
+        assert.strictEqual(provisioner.parentName, "orbit-registry-kubernetes-minio");
+        assert.deepStrictEqual(aliasesOf(provisioner), [["orbit-registry-kubernetes-provisioner", "orbit-registry-kubernetes"]]);
     });
 
     it("provisions bucket, user and policy with a Job running the program's script, after MinIO", () => {

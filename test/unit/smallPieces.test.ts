@@ -1,6 +1,6 @@
 import * as assert from "assert";
-import { buildServiceEnv, orbitWwwEnv } from "../../components/appEnv";
-import { dialAddress, hostAddress } from "../../components/hostAddress";
+import { allAppVariables, appEnvironment } from "../../components/appEnv";
+import { dialAddress, hostAddress } from "../../components/docker/hostAddress";
 import { htpasswdLine } from "../../components/htpasswd";
 
 describe("htpasswdLine", () => {
@@ -15,13 +15,20 @@ describe("htpasswdLine", () => {
 describe("app environment", () => {
     const access = { url: "orbit-registry:5000", user: "orbit-service", password: "fake-password" };
     it("gives build-service the URL, user and password", () =>
-        assert.deepStrictEqual(buildServiceEnv(access), {
+        assert.deepStrictEqual(appEnvironment(access).buildServiceEnv, {
             ORBIT_REGISTRY_URL: "orbit-registry:5000",
             ORBIT_REGISTRY_USER: "orbit-service",
             ORBIT_REGISTRY_PASS: "fake-password",
         }));
     it("gives orbit-www the URL and the service account password as its token", () =>
-        assert.deepStrictEqual(orbitWwwEnv(access), { ORBIT_REGISTRY_URL: "orbit-registry:5000", ORBIT_REGISTRY_TOKEN: "fake-password" }));
+        assert.deepStrictEqual(appEnvironment(access).orbitWwwEnv, { ORBIT_REGISTRY_URL: "orbit-registry:5000", ORBIT_REGISTRY_TOKEN: "fake-password" }));
+    it("merges both apps' variables for one Secret, the shared URL once", () =>
+        assert.deepStrictEqual(Object.keys(allAppVariables(appEnvironment(access))).sort(), [
+            "ORBIT_REGISTRY_PASS",
+            "ORBIT_REGISTRY_TOKEN",
+            "ORBIT_REGISTRY_URL",
+            "ORBIT_REGISTRY_USER",
+        ]));
 });
 
 describe("host addresses", () => {

@@ -2,7 +2,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { PolicyDocument, registryPolicyName } from "../../../components/bucketPolicy";
-import { provisionerAlias, provisionScript } from "../../../components/provisionScript";
+import { provisionerAlias, provisionScript } from "../../../components/kubernetes/provisionScript";
 
 export interface McResult {
     code: number;

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { registryBucketPolicy } from "../../../components/bucketPolicy";
-import { minioRegion } from "../../../components/registryConfig";
+import { minioContainer } from "../../../components/upstream";
 import { Mc } from "./mc";
 import { MinioServer } from "./minio";
 import { RegistryServer } from "./registry";
@@ -49,7 +49,7 @@ export class LocalRegistryStack {
             dir: path.join(this.dir, "registry"),
             minioEndpoint: this.minio.endpoint,
             bucket: this.bucket,
-            region: minioRegion,
+            region: minioContainer.region,
             user: this.serviceAccount.user,
             bcryptHash: hashSync(this.serviceAccount.password, 10),
             secrets: { s3AccessKey: this.registryS3.accessKey, s3SecretKey: this.registryS3.secretKey, httpSecret: randomSecret(32) },

@@ -1,6 +1,6 @@
 import * as minio from "@pulumi/minio";
 import * as pulumi from "@pulumi/pulumi";
-import { registryBucketPolicy, registryPolicyName } from "./bucketPolicy";
+import { registryBucketPolicy, registryPolicyName } from "../bucketPolicy";
 
 export interface MinioBucketArgs {
     /** host:port of MinIO's S3 API as Pulumi itself reaches it. */
@@ -38,7 +38,8 @@ export class MinioBucket extends pulumi.ComponentResource {
 
         const bucket = new minio.S3Bucket(
             `${name}-bucket`,
-            { bucket: args.bucketName, acl: "private", forceDestroy: false },
+            // Unprotected data goes with the stack: `pulumi destroy` empties the bucket instead of failing on it.
+            { bucket: args.bucketName, acl: "private", forceDestroy: !args.protectData },
             { ...childOpts, protect: args.protectData, retainOnDelete: args.protectData },
         );
         const user = new minio.IamUser(

@@ -1,0 +1,18 @@
+/** Fixed names of what the program creates: containers, volumes and Kubernetes objects. */
+export const names = {
+    /** MinIO's container, StatefulSet and Service (its DNS name for the registry). */
+    minio: "orbit-minio",
+    /** MinIO's Docker volume and PersistentVolumeClaim. */
+    minioData: "orbit-minio-data",
+    minioRootSecret: "orbit-minio-root",
+    minioRegistryUserSecret: "orbit-minio-registry-user",
+    minioProvisioner: "orbit-minio-provisioner",
+    /** The registry's container, Deployment, Service and Ingress. */
+    registry: "orbit-registry",
+    registryEnvSecret: "orbit-registry-env",
+    registryHtpasswdSecret: "orbit-registry-htpasswd",
+    /** The Docker network MinIO and the registry share. */
+    internalNetwork: "orbit-registry-internal",
+    /** The Secret in the apps' namespace with their ORBIT_REGISTRY_* environment. */
+    appCredentialsSecret: "orbit-registry-credentials",
+} as const;

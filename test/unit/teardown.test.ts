@@ -1,0 +1,44 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { runProgram } from "../helpers/mockProgram";
+import { stackConfig } from "../helpers/stackConfig";
+
+const readme = fs.readFileSync(path.resolve(__dirname, "../../README.md"), "utf8");
+const buckets = ["minio:index/s3Bucket:S3Bucket", "aws:s3/bucket:Bucket"];
+
+/**
+ * The README's teardown (`protectData false`, `pulumi up`, `pulumi destroy`) must delete a stack
+ * whose bucket holds images in one destroy. A non-empty bucket without forceDestroy stops
+ * `pulumi destroy` halfway, after the registry and its identity are already gone.
+ */
+describe("tearing a stack down as the README says", () => {
+    it("is what the README tells users to do", () => {
+        for (const step of ["pulumi config set protectData false", "pulumi up", "pulumi destroy"]) assert.ok(readme.includes(step), `README lacks ${step}`);
+    });
+
+    const variants = {
+        dev: stackConfig("dev"),
+        "docker + s3": stackConfig("dev", { storage: "s3", awsRegion: "eu-west-1" }),
+        "kubernetes + s3": stackConfig("prod", { storage: "s3", awsRegion: "eu-west-1" }),
+        prod: stackConfig("prod"),
+    };
+    for (const [variant, raw] of Object.entries(variants)) {
+        it(`${variant}: with protectData false nothing is protected or retained, and buckets are emptied on delete`, async () => {
+            const run = await runProgram({ ...raw, protectData: "false" });
+            for (const resource of run.resources) {
+                assert.ok(!resource.opts.protect, `${resource.name} is protected`);
+                assert.ok(!resource.opts.retainOnDelete, `${resource.name} is retained`);
+            }
+            for (const bucket of run.resources.filter((r) => buckets.includes(r.type))) assert.strictEqual(bucket.inputs.forceDestroy, true, bucket.name);
+        });
+
+        it(`${variant}: with protectData true buckets are protected and never emptied`, async () => {
+            const run = await runProgram({ ...raw, protectData: "true" });
+            for (const bucket of run.resources.filter((r) => buckets.includes(r.type))) {
+                assert.strictEqual(bucket.opts.protect, true, bucket.name);
+                assert.strictEqual(bucket.inputs.forceDestroy, false, bucket.name);
+            }
+        });
+    }
+});
