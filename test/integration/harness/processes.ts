@@ -1,11 +1,22 @@
 import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
 
 const running = new Set<ChildProcess>();
 
-// Last resort: a failing test or an interrupted run leaves no server behind.
+const scratchDirs = new Set<string>();
+
+// Last resort: a failing test or an interrupted run leaves no server and no scratch directory behind.
 process.on("exit", () => {
     for (const child of running) child.kill("SIGKILL");
+    for (const dir of scratchDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
+for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) process.once(signal, () => process.exit(code));
+
+/** Removes `dir` when the process exits, however it exits; returns it. */
+export function removedOnExit(dir: string): string {
+    scratchDirs.add(dir);
+    return dir;
+}
 
 /** A long-running server process whose output is kept for failure messages. */
 export class ManagedProcess {

@@ -6,6 +6,7 @@ import * as path from "path";
 import { registryBucketPolicy } from "../../../components/bucketPolicy";
 import { minioContainer } from "../../../components/upstream";
 import { Mc } from "./mc";
+import { removedOnExit } from "./processes";
 import { MinioServer } from "./minio";
 import { RegistryServer } from "./registry";
 import { Skopeo } from "./skopeo";
@@ -24,7 +25,7 @@ export interface Credentials {
  * credential is generated for this run.
  */
 export class LocalRegistryStack {
-    readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "orbit-registry-it-"));
+    readonly dir = removedOnExit(fs.mkdtempSync(path.join(os.tmpdir(), "orbit-registry-it-")));
     readonly bucket = "orbit-registry";
     readonly serviceAccount: Credentials = { user: "orbit-service", password: randomSecret() };
     readonly registryS3 = { accessKey: `registry${randomSecret(6)}`, secretKey: randomSecret() };

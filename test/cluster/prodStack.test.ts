@@ -1,0 +1,267 @@
+import * as assert from "assert";
+import { parse } from "yaml";
+import { RawConfig } from "../../components/config";
+import { randomSecrets, runProgram, SecretSource } from "../helpers/mockProgram";
+import { stackConfig } from "../helpers/stackConfig";
+import { waitUntil } from "../integration/harness/net";
+import { ControlPlane } from "./harness/controlPlane";
+import { AppliedObject, Deployer, StackObject } from "./harness/deployer";
+import { KubeObject } from "./harness/kubeApi";
+import { clusterInstallHint, findClusterTools } from "./harness/tools";
+
+const variants: Array<{ name: string; raw: RawConfig; withMinio: boolean }> = [
+    { name: "prod (kubernetes + minio)", raw: stackConfig("prod"), withMinio: true },
+    {
+        name: "kubernetes + s3",
+        raw: stackConfig("prod", { storage: "s3", awsRegion: "eu-west-1", namespace: "orbit-registry-s3", appNamespace: "orbit-s3" }),
+        withMinio: false,
+    },
+];
+
+const labelSelector = (labels: Record<string, string>) => Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(",");
+const isReadyPod = (pod: KubeObject) => !pod.metadata.deletionTimestamp && (pod.status?.conditions ?? []).some((c: KubeObject) => c.type === "Ready" && c.status === "True");
+
+/**
+ * The prod stack's Kubernetes objects, as the mocked program declares them, applied to a real
+ * kube-apiserver with real controllers (kwok stands in for the kubelet: no container runs).
+ */
+describe("the prod stack on a real Kubernetes control plane", function () {
+    let plane: ControlPlane;
+
+    before(async function () {
+        const { tools, missing } = findClusterTools();
+        if (!tools) {
+            const message = `cluster tools missing (${missing.join(", ")}); ${clusterInstallHint}`;
+            if (process.env.CI === "true") throw new Error(message);
+            console.warn(`    skipped: ${message}`);
+            this.skip();
+        }
+        plane = new ControlPlane(tools!);
+        await plane.start();
+    });
+
+    after(async () => {
+        await plane?.stop();
+    });
+
+    for (const variant of variants) {
+        describe(variant.name, () => {
+            const config = variant.raw as Required<RawConfig>;
+            const namespace = config.namespace;
+            const replicas = Number(config.registryReplicas);
+            let secrets: SecretSource;
+            let deployer: Deployer;
+            let objects: StackObject[];
+            let applied: AppliedObject[];
+
+            const object = (kind: string, name: string) => {
+                const found = objects.find((o) => o.object.kind === kind && o.object.metadata.name === name);
+                assert.ok(found, `the program declares no ${kind} ${name}`);
+                return found.object;
+            };
+            const live = async (kind: string, name: string) => {
+                const { apiVersion, metadata } = object(kind, name);
+                const found = await plane.api.get(apiVersion, kind, name, metadata.namespace);
+                assert.ok(found, `${kind} ${name} is not on the server`);
+                return found;
+            };
+            const registryPods = async () => plane.api.list("v1", "Pod", namespace, labelSelector(object("Deployment", "orbit-registry").spec.selector.matchLabels));
+
+            before(async () => {
+                // What a platform team has before its first `pulumi up`: the apps' namespace and,
+                // without a provisioner, a volume for MinIO's claim.
+                await plane.api.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: config.appNamespace } });
+                if (variant.withMinio) await plane.api.create(staticVolumeFor(config.minioStorageSize));
+
+                secrets = randomSecrets();
+                deployer = new Deployer(plane.api, 120_000, () => plane.logs());
+                objects = deployer.objectsOf(await runProgram(variant.raw, "prod", secrets));
+                applied = await deployer.deploy(objects);
+            });
+
+            it("admits every object with server-side apply and strict field validation, with no warning at all", async () => {
+                const warnings = applied.flatMap((a) => a.warnings.map((w) => `${a.object.kind} ${a.object.metadata.name}: ${w}`));
+                console.log(`      ${applied.length} objects applied, ${warnings.length} warnings read`);
+                assert.deepStrictEqual(warnings, []);
+                for (const entry of objects) await live(entry.object.kind, entry.object.metadata.name);
+                assert.deepStrictEqual(applied.map((a) => a.resource), objects.map((o) => o.resource), "every declared object was applied");
+            });
+
+            it("enforces the restricted Pod Security Standard in the namespace, and admits every pod", async () => {
+                const ns = await live("Namespace", namespace);
+                assert.strictEqual(ns.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
+                const events = await plane.api.list("v1", "Event", namespace);
+                const failed = events.filter((e) => e.reason === "FailedCreate").map((e) => `${e.involvedObject.kind} ${e.involvedObject.name}: ${e.message}`);
+                assert.deepStrictEqual(failed, []);
+                const pods = await plane.api.list("v1", "Pod", namespace);
+                const expected = replicas + (variant.withMinio ? 2 : 0); // registry pods, MinIO, the provisioning Job's pod
+                assert.strictEqual(pods.length, expected, pods.map((p) => p.metadata.name).join(", "));
+            });
+
+            if (variant.withMinio) {
+                it("binds MinIO's claim and makes its StatefulSet ready", async () => {
+                    assert.strictEqual((await live("PersistentVolumeClaim", "orbit-minio-data")).status.phase, "Bound");
+                    const statefulSet = await live("StatefulSet", "orbit-minio");
+                    assert.strictEqual(statefulSet.status.readyReplicas, 1);
+                });
+
+                it("completes the provisioning Job before the registry Deployment exists", async () => {
+                    const jobEntry = objects.find((o) => o.object.kind === "Job")!;
+                    const job = await live("Job", jobEntry.object.metadata.name);
+                    assert.ok(job.status.conditions.some((c: KubeObject) => c.type === "Complete" && c.status === "True"));
+                    const deployment = await live("Deployment", "orbit-registry");
+                    assert.ok(
+                        Date.parse(job.status.completionTime) <= Date.parse(deployment.metadata.creationTimestamp),
+                        `Job completed ${job.status.completionTime}, Deployment created ${deployment.metadata.creationTimestamp}`,
+                    );
+                });
+            }
+
+            it("makes the registry Deployment Available with registryReplicas ready pods, and its PDB allows one disruption", async () => {
+                const deployment = await live("Deployment", "orbit-registry");
+                assert.ok(deployment.status.conditions.some((c: KubeObject) => c.type === "Available" && c.status === "True"));
+                assert.strictEqual(deployment.status.readyReplicas, replicas);
+                await waitUntil("the PDB's status", async () => (await live("PodDisruptionBudget", "orbit-registry")).status?.currentHealthy === replicas, 30_000);
+                assert.strictEqual((await live("PodDisruptionBudget", "orbit-registry")).status.disruptionsAllowed, 1);
+            });
+
+            it("has every Service select exactly the ready pods of its own workload (EndpointSlices)", async () => {
+                const services = objects.filter((o) => o.object.kind === "Service").map((o) => o.object);
+                assert.ok(services.length >= 1);
+                for (const service of services) {
+                    const workload = objects.find(
+                        (o) => ["Deployment", "StatefulSet"].includes(o.object.kind) && o.object.metadata.labels["app.kubernetes.io/name"] === service.metadata.labels["app.kubernetes.io/name"],
+                    )!.object;
+                    const pods = await plane.api.list("v1", "Pod", namespace, labelSelector(workload.spec.selector.matchLabels));
+                    const own = pods.filter((p) => isReadyPod(p) && p.metadata.ownerReferences.some((r: KubeObject) => r.kind === workload.kind || r.kind === "ReplicaSet"));
+                    const endpoints = await deployer.readyEndpoints(await live("Service", service.metadata.name));
+                    assert.deepStrictEqual(endpoints.sort(), own.map((p) => p.metadata.name).sort(), `Service ${service.metadata.name}`);
+                }
+            });
+
+            it("gives the Ingress an address", async () => {
+                assert.ok((await live("Ingress", "orbit-registry")).status.loadBalancer.ingress.length > 0);
+            });
+
+            it("hands the apps exactly the four ORBIT_REGISTRY_* keys in orbit-registry-credentials", async () => {
+                const secret = await plane.api.get("v1", "Secret", "orbit-registry-credentials", config.appNamespace);
+                assert.ok(secret);
+                assert.deepStrictEqual(Object.keys(secret.data).sort(), ["ORBIT_REGISTRY_PASS", "ORBIT_REGISTRY_TOKEN", "ORBIT_REGISTRY_URL", "ORBIT_REGISTRY_USER"]);
+                assert.strictEqual(Buffer.from(secret.data.ORBIT_REGISTRY_URL, "base64").toString(), config.ingressHost);
+            });
+
+            it("changes nothing when everything is applied again", async () => {
+                const before = new Map<string, string>();
+                for (const entry of objects) before.set(entry.resource, (await live(entry.object.kind, entry.object.metadata.name)).metadata.resourceVersion);
+                const again = await deployer.deploy(objects);
+                const changed = again.filter((a) => a.applied.metadata.resourceVersion !== before.get(a.resource)).map((a) => `${a.object.kind} ${a.object.metadata.name}`);
+                assert.deepStrictEqual(changed, []);
+                assert.deepStrictEqual(again.flatMap((a) => a.warnings), []);
+            });
+
+            it("rolls a changed registry config to a new ReplicaSet without dropping below registryReplicas ready pods", async () => {
+                const changed = deployer.objectsOf(await runProgram({ ...variant.raw, registryLogLevel: "debug" }, "prod", secrets));
+                const configMap = changed.find((o) => o.object.kind === "ConfigMap" && o.object.data?.["config.yml"])!.object;
+                assert.strictEqual(parse(configMap.data["config.yml"]).log.level, "debug");
+
+                const replicaSetsBefore = await plane.api.list("apps/v1", "ReplicaSet", namespace);
+                let fewestReady = Infinity;
+                let rolling = true;
+                const sampler = (async () => {
+                    while (rolling) {
+                        fewestReady = Math.min(fewestReady, (await registryPods()).filter(isReadyPod).length);
+                        await new Promise((r) => setTimeout(r, 50));
+                    }
+                })();
+                try {
+                    await deployer.deploy(changed);
+                } finally {
+                    rolling = false;
+                    await sampler;
+                }
+                objects = changed;
+
+                const replicaSetsAfter = await plane.api.list("apps/v1", "ReplicaSet", namespace);
+                assert.strictEqual(replicaSetsAfter.length, replicaSetsBefore.length + 1, "one new ReplicaSet");
+                const pods = (await registryPods()).filter(isReadyPod);
+                assert.strictEqual(pods.length, replicas);
+                const mounted = (pod: KubeObject) => pod.spec.volumes.find((v: KubeObject) => v.configMap).configMap.name;
+                assert.ok(pods.every((pod) => mounted(pod) === configMap.metadata.name), "every ready pod mounts the new config");
+                assert.ok(fewestReady >= replicas, `only ${fewestReady} ready registry pods during the rollout`);
+                assert.strictEqual(await plane.api.get("v1", "ConfigMap", applied.find((a) => a.object.kind === "ConfigMap" && a.object.data?.["config.yml"])!.object.metadata.name, namespace), undefined, "the old ConfigMap is deleted");
+            });
+        });
+    }
+
+    describe("what the real server catches that the schema check cannot", () => {
+        const namespace = "orbit-registry";
+        let deployer: Deployer;
+        let registry: KubeObject;
+
+        before(async () => {
+            deployer = new Deployer(plane.api, 60_000, () => plane.logs());
+            registry = deployer.objectsOf(await runProgram(variants[0].raw, "prod", randomSecrets())).find((o) => o.object.kind === "Deployment")!.object;
+        });
+
+        it("refuses the pods of a registry template without runAsNonRoot (PodSecurity), with a warning at apply", async () => {
+            const broken = structuredClone(registry);
+            broken.metadata.name = "orbit-registry-without-nonroot";
+            broken.spec.selector.matchLabels = { ...broken.spec.selector.matchLabels, variant: "without-nonroot" };
+            broken.spec.template.metadata.labels = { ...broken.spec.template.metadata.labels, variant: "without-nonroot" };
+            delete broken.spec.template.spec.securityContext.runAsNonRoot;
+            delete broken.spec.template.spec.containers[0].securityContext.runAsNonRoot;
+
+            const { warnings, error } = await deployer.tryApply(broken);
+            assert.strictEqual(error, undefined);
+            console.log(`      server warning: ${warnings.join(" | ")}`);
+            assert.ok(warnings.some((w) => /would violate PodSecurity "restricted:latest": runAsNonRoot != true/.test(w)), warnings.join("\n"));
+            await waitUntil("a FailedCreate event", async () => (await plane.api.list("v1", "Event", namespace)).some((e) => e.reason === "FailedCreate" && /violates PodSecurity/.test(e.message)), 30_000);
+            const event = (await plane.api.list("v1", "Event", namespace)).find((e) => e.reason === "FailedCreate")!;
+            console.log(`      server event: ${event.message}`);
+            assert.match(event.message, /runAsNonRoot != true/);
+            assert.strictEqual((await plane.api.list("v1", "Pod", namespace, "variant=without-nonroot")).length, 0);
+            await plane.api.ok("DELETE", await plane.api.objectPath(broken));
+        });
+
+        it("refuses an object with an unknown field (strict field validation)", async () => {
+            const broken = structuredClone(registry);
+            broken.metadata.name = "orbit-registry-with-typo";
+            broken.spec.template.spec.containers[0].bogusField = true;
+            const { error } = await deployer.tryApply(broken);
+            assert.ok(error, "the server accepted an unknown field");
+            console.log(`      server error: ${error.message}`);
+            assert.match(error.message, /bogusField/);
+            assert.match(error.message, /field not declared in schema|unknown field/);
+        });
+
+        it("gives a Service whose selector matches no pod no endpoints", async () => {
+            const service = {
+                apiVersion: "v1",
+                kind: "Service",
+                metadata: { name: "orbit-registry-mistyped", namespace },
+                spec: { selector: { ...registry.spec.selector.matchLabels, "app.kubernetes.io/name": "registy" }, ports: [{ name: "http", port: 5000, targetPort: "http" }] },
+            };
+            await deployer.tryApply(service);
+            await waitUntil("the EndpointSlice controller", async () => (await plane.api.list("discovery.k8s.io/v1", "EndpointSlice", namespace, "kubernetes.io/service-name=orbit-registry-mistyped")).length > 0, 30_000);
+            assert.deepStrictEqual(await deployer.readyEndpoints(service), []);
+            assert.strictEqual(await deployer.isReady(service), false, "Pulumi would wait for endpoints that never come");
+            assert.ok((await deployer.readyEndpoints({ metadata: { name: "orbit-registry", namespace } })).length > 0, "the real Service has endpoints");
+        });
+    });
+});
+
+/** The static PersistentVolume an administrator would provide for MinIO's claim. */
+function staticVolumeFor(size: string): KubeObject {
+    return {
+        apiVersion: "v1",
+        kind: "PersistentVolume",
+        metadata: { name: "orbit-minio-data-volume" },
+        spec: {
+            capacity: { storage: size },
+            accessModes: ["ReadWriteOnce"],
+            persistentVolumeReclaimPolicy: "Retain",
+            storageClassName: "",
+            hostPath: { path: "/var/lib/orbit-minio-data" },
+        },
+    };
+}
