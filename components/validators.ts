@@ -36,20 +36,8 @@ export const bucketName: Rule = (value) => {
     return ok ? undefined : allowed;
 };
 
-// The grammar of github.com/distribution/reference, reduced to what a pin needs:
-// an optional registry host, a lowercase path, then a tag and/or a sha256 digest.
-const imageReference =
-    /^(?:(?<domain>[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*(?::[0-9]+)?)\/)?(?<path>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::(?<tag>[\w][\w.-]{0,127}))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$/;
-
-export const pinnedImage: Rule = (value) => {
-    const allowed = "an image reference pinned to an explicit tag other than 'latest' or to a sha256 digest";
-    const match = imageReference.exec(value);
-    if (!match?.groups) return allowed;
-    const { tag, digest } = match.groups;
-    if (digest) return undefined;
-    if (!tag || tag === "latest") return allowed;
-    return undefined;
-};
+// One rule for the program and the policy pack; it lives in the pack, which must stay self-contained.
+export { pinnedImage } from "../policy/lib/imageReference";
 
 // Docker accepts these characters in network names; empty means "join no extra network".
 export const optionalDockerNetwork: Rule = (value) =>

@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { pinnedImage } from "../../components/validators";
+import { pinnedImage } from "../lib/imageReference";
 import { containersOf, podSpecOf } from "../lib/kubernetes";
 
 /** Every image a container runs is pinned to a tag (not latest) or a digest. */

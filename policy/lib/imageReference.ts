@@ -1,0 +1,20 @@
+/*
+ * The image-reference rule, shared by the policy pack and the program's config validation. It
+ * lives in the pack because a published pack is the policy/ folder alone: the pack must not import
+ * from outside it, while the program may import from here.
+ */
+
+// The grammar of github.com/distribution/reference, reduced to what a pin needs:
+// an optional registry host, a lowercase path, then a tag and/or a sha256 digest.
+const imageReference =
+    /^(?:(?<domain>[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*(?::[0-9]+)?)\/)?(?<path>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::(?<tag>[\w][\w.-]{0,127}))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$/;
+
+export const pinnedImage = (value: string): string | undefined => {
+    const allowed = "an image reference pinned to an explicit tag other than 'latest' or to a sha256 digest";
+    const match = imageReference.exec(value);
+    if (!match?.groups) return allowed;
+    const { tag, digest } = match.groups;
+    if (digest) return undefined;
+    if (!tag || tag === "latest") return allowed;
+    return undefined;
+};
