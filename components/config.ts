@@ -121,18 +121,18 @@ export class ConfigError extends Error {
 const describe = (key: ConfigKey, value: string, allowed: string) =>
     `${qualifiedKey(key)} = ${JSON.stringify(value)} is not allowed; expected ${allowed}`;
 
-const missing = (key: ConfigKey, why: string) =>
-    `${qualifiedKey(key)} is not set; ${why} (pulumi config set ${foreignKeys[key] ?? key} …)`;
+const missing = (key: ConfigKey, why: string) => `${qualifiedKey(key)} is not set; ${why} (pulumi config set ${foreignKeys[key] ?? key} …)`;
 
 const unknown = (key: string) =>
-    `${projectName}:${key} is not a key this program reads; did you mean ${closest(key, projectKeys)}? ` +
-    `(pulumi config rm ${key})`;
+    `${projectName}:${key} is not a key this program reads; ` + `did you mean ${closest(key, projectKeys)}? (pulumi config rm ${key})`;
 
 const isKnown = (key: string): key is ConfigKey => (configKeys as string[]).includes(key);
 
 /** Validates every key and returns the typed config, or throws one ConfigError listing each bad key. */
 export function parseConfig(raw: RawConfig): OrbitRegistryConfig {
-    const problems: string[] = Object.keys(raw).filter((key) => !isKnown(key)).map(unknown);
+    const problems: string[] = Object.keys(raw)
+        .filter((key) => !isKnown(key))
+        .map(unknown);
     for (const key of configKeys) {
         const value = raw[key];
         if (value === undefined) {
@@ -202,7 +202,9 @@ function typedConfig(raw: Record<ConfigKey, string>): OrbitRegistryConfig {
                   },
               };
     const storage: StorageConfig =
-        raw.storage === "s3" ? { storage: "s3", s3: { awsRegion: raw.awsRegion } } : { storage: "minio", minio: { minioImage: raw.minioImage } };
+        raw.storage === "s3"
+            ? { storage: "s3", s3: { awsRegion: raw.awsRegion } }
+            : { storage: "minio", minio: { minioImage: raw.minioImage } };
     return { ...common, ...target, ...storage };
 }
 

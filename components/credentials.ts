@@ -35,7 +35,9 @@ export class Credentials extends pulumi.ComponentResource {
 
     /** The service account as the apps use it, at the registry address `url` (secret). */
     accessAt(url: pulumi.Input<string>): pulumi.Output<RegistryAccess> {
-        return pulumi.secret(pulumi.all([url, this.registryPassword]).apply(([address, password]) => ({ url: address, user: this.registryUser, password })));
+        return pulumi.secret(
+            pulumi.all([url, this.registryPassword]).apply(([address, password]) => ({ url: address, user: this.registryUser, password })),
+        );
     }
 }
 

@@ -51,7 +51,11 @@ export class OrbitRegistry extends pulumi.ComponentResource {
         const deployed: DeployedRegistry =
             config.target === "docker"
                 ? new DockerTarget(`${name}-docker`, { common: config, target: config.docker, credentials, storage }, { parent: this })
-                : new KubernetesTarget(`${name}-kubernetes`, { common: config, target: config.kubernetes, credentials, storage, appEnv }, { parent: this });
+                : new KubernetesTarget(
+                      `${name}-kubernetes`,
+                      { common: config, target: config.kubernetes, credentials, storage, appEnv },
+                      { parent: this },
+                  );
 
         this.outputs = {
             registryUrl: deployed.registryUrl,

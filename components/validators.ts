@@ -9,17 +9,13 @@ export const oneOf =
         allowed.includes(value) ? undefined : `one of: ${allowed.join(", ")}`;
 
 export const port: Rule = (value) =>
-    /^[0-9]+$/.test(value) && Number(value) >= 1 && Number(value) <= 65535
-        ? undefined
-        : "an integer port from 1 to 65535";
+    /^[0-9]+$/.test(value) && Number(value) >= 1 && Number(value) <= 65535 ? undefined : "an integer port from 1 to 65535";
 
-export const positiveInteger: Rule = (value) =>
-    /^[0-9]+$/.test(value) && Number(value) >= 1 ? undefined : "an integer of at least 1";
+export const positiveInteger: Rule = (value) => (/^[0-9]+$/.test(value) && Number(value) >= 1 ? undefined : "an integer of at least 1");
 
 export const boolean: Rule = (value) => (value === "true" || value === "false" ? undefined : "true or false");
 
-export const ipAddress: Rule = (value) =>
-    net.isIP(value) !== 0 ? undefined : "an IPv4 or IPv6 address such as 127.0.0.1";
+export const ipAddress: Rule = (value) => (net.isIP(value) !== 0 ? undefined : "an IPv4 or IPv6 address such as 127.0.0.1");
 
 // S3 bucket naming rules (AWS "general purpose bucket naming rules"), which MinIO also enforces.
 export const bucketName: Rule = (value) => {
@@ -80,5 +76,4 @@ export const storageQuantity: Rule = (value) =>
         : "a positive Kubernetes quantity such as 10Gi, 500Mi or 1T";
 
 // AWS region names such as us-east-1 or eu-central-2.
-export const awsRegion: Rule = (value) =>
-    /^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/.test(value) ? undefined : "an AWS region such as us-east-1";
+export const awsRegion: Rule = (value) => (/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/.test(value) ? undefined : "an AWS region such as us-east-1");

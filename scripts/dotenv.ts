@@ -15,7 +15,9 @@ export function toDotenv(env: Record<string, string>): string {
         .map(([key, value]) => {
             if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`not an environment variable name: ${JSON.stringify(key)}`);
             const safe = /^[A-Za-z0-9_./:@+-]*$/.test(value);
-            return `${key}=${safe ? value : `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\$/g, "\\$").replace(/\n/g, "\\n")}"`}`;
+            if (safe) return `${key}=${value}`;
+            const escaped = value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\$/g, "\\$").replace(/\n/g, "\\n");
+            return `${key}="${escaped}"`;
         })
         .join("\n")
         .concat("\n");

@@ -38,7 +38,8 @@ else
   echo "building ${missing[*]} $KUBERNETES_VERSION (about 9 minutes on 2 cores)"
   minor="${KUBERNETES_VERSION#v1.}"; minor="${minor%%.*}"
   # Without these the servers report v0.0.0-master.
-  ldflags="-X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
+  version_pkg="k8s.io/component-base/version"
+  ldflags="-X $version_pkg.gitVersion=$KUBERNETES_VERSION -X $version_pkg.gitMajor=1 -X $version_pkg.gitMinor=$minor"
   (cd tools/cluster/kubernetes && CGO_ENABLED=0 go build -ldflags "$ldflags" -o "$TOOLS_BIN/" \
     "${missing[@]/#/k8s.io/kubernetes/cmd/}")
 fi

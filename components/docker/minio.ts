@@ -92,7 +92,11 @@ export class DockerMinio extends pulumi.ComponentResource implements RegistrySto
             { parent: this, aliases: [{ name: name.replace(/-minio$/, "-bucket"), parent: opts?.parent ?? pulumi.rootStackResource }] },
         );
 
-        this.s3 = { bucket: args.bucketName, region: minioContainer.region, regionEndpoint: `http://${names.minio}:${minioContainer.apiPort}` };
+        this.s3 = {
+            bucket: args.bucketName,
+            region: minioContainer.region,
+            regionEndpoint: `http://${names.minio}:${minioContainer.apiPort}`,
+        };
         this.accessKey = credentials.registryAccessKey;
         this.secretKey = credentials.registrySecretKey;
         this.endpoint = pulumi.output(`http://${hostAddress(args.bindAddress, args.apiHostPort)}`);

@@ -24,7 +24,11 @@ export class DockerTarget extends pulumi.ComponentResource implements DeployedRe
         const provider = new docker.Provider(`${name}-docker`, { host: dockerConfig.dockerHost }, { parent: this });
         const childOpts = { parent: this, providers: { docker: provider } };
 
-        const network = new docker.Network(`${name}-network`, { name: names.internalNetwork, driver: "bridge" }, { parent: this, provider });
+        const network = new docker.Network(
+            `${name}-network`,
+            { name: names.internalNetwork, driver: "bridge" },
+            { parent: this, provider },
+        );
 
         const storage =
             args.storage.kind === "s3"

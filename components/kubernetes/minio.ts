@@ -150,7 +150,10 @@ export class KubernetesMinio extends pulumi.ComponentResource implements Registr
                 after: [this.statefulSet, this.service, this.rootSecret],
             },
             // Until 0.2 the provisioner was a sibling of this component; the alias keeps existing stacks' objects.
-            { parent: this, aliases: [{ name: name.replace(/-minio$/, "-provisioner"), parent: opts?.parent ?? pulumi.rootStackResource }] },
+            {
+                parent: this,
+                aliases: [{ name: name.replace(/-minio$/, "-provisioner"), parent: opts?.parent ?? pulumi.rootStackResource }],
+            },
         );
 
         this.s3 = { bucket: args.bucketName, region: minioContainer.region, regionEndpoint: internalEndpoint };

@@ -5,6 +5,9 @@ import * as crypto from "crypto";
  * the pods (or Job) that mount it change too and roll out (or run again).
  */
 export function contentName(prefix: string, data: Record<string, string>): string {
-    const hash = crypto.createHash("sha256").update(JSON.stringify(Object.entries(data).sort())).digest("hex");
+    const hash = crypto
+        .createHash("sha256")
+        .update(JSON.stringify(Object.entries(data).sort()))
+        .digest("hex");
     return `${prefix}-${hash.slice(0, 10)}`;
 }

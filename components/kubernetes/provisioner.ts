@@ -53,7 +53,10 @@ export class MinioProvisioner extends pulumi.ComponentResource {
             childOpts,
         );
 
-        const fromSecret = (name: string, secretName: pulumi.Input<string>, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secretName, key } } });
+        const fromSecret = (name: string, secretName: pulumi.Input<string>, key: string) => ({
+            name,
+            valueFrom: { secretKeyRef: { name: secretName, key } },
+        });
         this.job = new k8s.batch.v1.Job(
             `${name}-job`,
             {

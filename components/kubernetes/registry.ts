@@ -34,7 +34,11 @@ export class KubernetesRegistry extends pulumi.ComponentResource {
         const childOpts = { parent: this, dependsOn: args.after };
 
         const configData = { "config.yml": args.files.configYaml };
-        const config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: metadata(contentName(names.registry, configData)), data: configData }, childOpts);
+        const config = new k8s.core.v1.ConfigMap(
+            `${name}-config`,
+            { metadata: metadata(contentName(names.registry, configData)), data: configData },
+            childOpts,
+        );
         this.envSecret = new k8s.core.v1.Secret(
             `${name}-env`,
             { metadata: metadata(names.registryEnvSecret), type: "Opaque", stringData: args.files.secretEnv },
@@ -62,7 +66,13 @@ export class KubernetesRegistry extends pulumi.ComponentResource {
                             affinity: {
                                 podAntiAffinity: {
                                     preferredDuringSchedulingIgnoredDuringExecution: [
-                                        { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: registryLabels } } },
+                                        {
+                                            weight: 100,
+                                            podAffinityTerm: {
+                                                topologyKey: "kubernetes.io/hostname",
+                                                labelSelector: { matchLabels: registryLabels },
+                                            },
+                                        },
                                     ],
                                 },
                             },
@@ -77,8 +87,18 @@ export class KubernetesRegistry extends pulumi.ComponentResource {
                                         { name: "debug", containerPort: debugPort },
                                     ],
                                     // /debug/health fails while the storage driver does: such a pod leaves the Service.
-                                    readinessProbe: { httpGet: { path: healthPath, port: "debug" }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
-                                    livenessProbe: { tcpSocket: { port: "http" }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+                                    readinessProbe: {
+                                        httpGet: { path: healthPath, port: "debug" },
+                                        periodSeconds: 5,
+                                        timeoutSeconds: 3,
+                                        failureThreshold: 3,
+                                    },
+                                    livenessProbe: {
+                                        tcpSocket: { port: "http" },
+                                        periodSeconds: 10,
+                                        timeoutSeconds: 3,
+                                        failureThreshold: 3,
+                                    },
                                     resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
                                     securityContext: restrictedContainer,
                                     volumeMounts: [
@@ -136,7 +156,15 @@ export class KubernetesRegistry extends pulumi.ComponentResource {
                     rules: [
                         {
                             host: ingress.host,
-                            http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: this.service.metadata.name, port: { name: "http" } } } }] },
+                            http: {
+                                paths: [
+                                    {
+                                        path: "/",
+                                        pathType: "Prefix",
+                                        backend: { service: { name: this.service.metadata.name, port: { name: "http" } } },
+                                    },
+                                ],
+                            },
                         },
                     ],
                 },

@@ -77,7 +77,12 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
                 image: common.registryImage,
                 replicas: cluster.registryReplicas,
                 files,
-                ingress: { host: cluster.ingressHost, className: cluster.ingressClassName, tlsSecretName: cluster.tlsSecretName, clusterIssuer: cluster.clusterIssuer },
+                ingress: {
+                    host: cluster.ingressHost,
+                    className: cluster.ingressClassName,
+                    tlsSecretName: cluster.tlsSecretName,
+                    clusterIssuer: cluster.clusterIssuer,
+                },
                 after: [namespace, ...storage.ready],
             },
             childOpts,
@@ -98,7 +103,11 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
         new k8s.core.v1.Secret(
             `${name}-app-credentials`,
             {
-                metadata: { name: names.appCredentialsSecret, namespace: cluster.appNamespace, labels: { "app.kubernetes.io/part-of": "orbit-registry" } },
+                metadata: {
+                    name: names.appCredentialsSecret,
+                    namespace: cluster.appNamespace,
+                    labels: { "app.kubernetes.io/part-of": "orbit-registry" },
+                },
                 type: "Opaque",
                 stringData: pulumi.secret(args.appEnv.apply(allAppVariables)),
             },

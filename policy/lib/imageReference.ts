@@ -6,8 +6,12 @@
 
 // The grammar of github.com/distribution/reference, reduced to what a pin needs:
 // an optional registry host, a lowercase path, then a tag and/or a sha256 digest.
-const imageReference =
-    /^(?:(?<domain>[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*(?::[0-9]+)?)\/)?(?<path>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::(?<tag>[\w][\w.-]{0,127}))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$/;
+const domain = String.raw`[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*(?::[0-9]+)?`;
+const pathComponent = String.raw`[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`;
+const tag = String.raw`[\w][\w.-]{0,127}`;
+const imageReference = new RegExp(
+    `^(?:(?<domain>${domain})/)?(?<path>${pathComponent}(?:/${pathComponent})*)(?::(?<tag>${tag}))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$`,
+);
 
 export const pinnedImage = (value: string): string | undefined => {
     const allowed = "an image reference pinned to an explicit tag other than 'latest' or to a sha256 digest";

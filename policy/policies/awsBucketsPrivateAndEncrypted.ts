@@ -16,11 +16,22 @@ export const awsBucketsPrivateAndEncrypted: StackValidationPolicy = {
         for (const bucket of args.resources.filter((r) => bucketTypes.includes(r.type))) {
             const of = (type: string) => args.resources.filter((r) => r.type === type && configures(r, bucket));
             const blocks = of("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
-            const fullyBlocked = blocks.some((b) => ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].every((flag) => b.props[flag] === true));
-            if (!fullyBlocked) reportViolation(`Bucket ${bucket.props.bucket ?? bucket.name} does not block all public access.`, bucket.urn);
+            const fullyBlocked = blocks.some((b) =>
+                ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].every(
+                    (flag) => b.props[flag] === true,
+                ),
+            );
+            if (!fullyBlocked)
+                reportViolation(`Bucket ${bucket.props.bucket ?? bucket.name} does not block all public access.`, bucket.urn);
             const encryption = of("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
-            const encrypted = encryption.some((e) => (e.props.rules ?? []).some((rule: { applyServerSideEncryptionByDefault?: { sseAlgorithm?: string } }) => rule.applyServerSideEncryptionByDefault?.sseAlgorithm));
-            if (!encrypted) reportViolation(`Bucket ${bucket.props.bucket ?? bucket.name} has no default server-side encryption.`, bucket.urn);
+            const encrypted = encryption.some((e) =>
+                (e.props.rules ?? []).some(
+                    (rule: { applyServerSideEncryptionByDefault?: { sseAlgorithm?: string } }) =>
+                        rule.applyServerSideEncryptionByDefault?.sseAlgorithm,
+                ),
+            );
+            if (!encrypted)
+                reportViolation(`Bucket ${bucket.props.bucket ?? bucket.name} has no default server-side encryption.`, bucket.urn);
         }
     },
 };

@@ -5,7 +5,9 @@ import { containersOf, podSpecOf } from "../lib/kubernetes";
 /** Every image a container runs is pinned to a tag (not latest) or a digest. */
 export const imagesPinned: ResourceValidationPolicy = {
     name: "images-pinned",
-    description: "Every image is pinned to a tag other than 'latest' or to a sha256 digest: Docker images and containers, every Kubernetes container, initContainer and Job.",
+    description:
+        "Every image is pinned to a tag other than 'latest' or to a sha256 digest: Docker images and containers, every " +
+        "Kubernetes container, initContainer and Job.",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         const check = (image: unknown, where: string) => {

@@ -10,7 +10,8 @@ import { containersOf, podSpecOf } from "../lib/kubernetes";
 export const noPlaintextCredentials: ResourceValidationPolicy = {
     name: "no-plaintext-credentials",
     description:
-        "No key, password or token in plain text: not in ConfigMap data, not in a plain Kubernetes env value (use valueFrom a Secret), not in a config file uploaded into a Docker container.",
+        "No key, password or token in plain text: not in ConfigMap data, not in a plain Kubernetes env value (use " +
+        "valueFrom a Secret), not in a config file uploaded into a Docker container.",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         if (args.type === "kubernetes:core/v1:ConfigMap") {
@@ -24,9 +25,11 @@ export const noPlaintextCredentials: ResourceValidationPolicy = {
         for (const { container } of pod ? containersOf(pod) : []) {
             for (const env of container.env ?? []) {
                 if (typeof env.value !== "string" || env.value === "") continue;
-                if (credentialName.test(env.name)) reportViolation(`Container ${container.name} sets ${env.name} as a plain value; use valueFrom.secretKeyRef.`);
+                if (credentialName.test(env.name))
+                    reportViolation(`Container ${container.name} sets ${env.name} as a plain value; use valueFrom.secretKeyRef.`);
                 const found = plaintextCredentialIn(`${env.name}=${env.value}`);
-                if (found && !credentialName.test(env.name)) reportViolation(`Container ${container.name} env ${env.name} holds ${found}; use a Secret.`);
+                if (found && !credentialName.test(env.name))
+                    reportViolation(`Container ${container.name} env ${env.name} holds ${found}; use a Secret.`);
             }
         }
         if (args.type === "docker:index/container:Container") {

@@ -5,7 +5,9 @@ import { containersOf, podSpecOf, runsToCompletion } from "../lib/kubernetes";
 export const podsRestricted: ResourceValidationPolicy = {
     name: "pods-restricted",
     description:
-        "Every Kubernetes pod meets the restricted Pod Security Standard (non-root, no privilege escalation, all capabilities dropped, RuntimeDefault seccomp, no host namespaces), and every container has a memory limit and, outside Jobs, a readiness probe.",
+        "Every Kubernetes pod meets the restricted Pod Security Standard (non-root, no privilege escalation, all " +
+        "capabilities dropped, RuntimeDefault seccomp, no host namespaces), and every container has a memory limit and, " +
+        "outside Jobs, a readiness probe.",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         const pod = podSpecOf(args.type, args.props);
@@ -26,9 +28,11 @@ export const podsRestricted: ResourceValidationPolicy = {
             const added = (security.capabilities?.add ?? []).filter((c: string) => c !== "NET_BIND_SERVICE");
             if (added.length > 0) reportViolation(`${where} adds capabilities ${added.join(", ")}.`);
             const seccomp = (security.seccompProfile ?? podSecurity.seccompProfile)?.type;
-            if (!["RuntimeDefault", "Localhost"].includes(seccomp)) reportViolation(`${where} has no RuntimeDefault or Localhost seccomp profile.`);
+            if (!["RuntimeDefault", "Localhost"].includes(seccomp))
+                reportViolation(`${where} has no RuntimeDefault or Localhost seccomp profile.`);
             if (!container.resources?.limits?.memory) reportViolation(`${where} has no memory limit.`);
-            if (kind === "container" && !runsToCompletion(args.type) && !container.readinessProbe) reportViolation(`${where} has no readiness probe.`);
+            if (kind === "container" && !runsToCompletion(args.type) && !container.readinessProbe)
+                reportViolation(`${where} has no readiness probe.`);
         }
     },
 };

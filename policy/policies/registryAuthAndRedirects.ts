@@ -13,14 +13,17 @@ const isAwsEndpoint = (endpoint: string) => {
 export const registryAuthAndRedirects: ResourceValidationPolicy = {
     name: "registry-auth-and-redirects",
     description:
-        "The registry's config.yml requires htpasswd authentication, and disables storage redirects while its S3 endpoint is internal (clients could not resolve presigned URLs to it).",
+        "The registry's config.yml requires htpasswd authentication, and disables storage redirects while its S3 " +
+        "endpoint is internal (clients could not resolve presigned URLs to it).",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         for (const config of registryConfigsOf(args.type, args.props)) {
             if (!config.auth?.htpasswd?.path) reportViolation("The registry config has no auth.htpasswd: anyone could push and pull.");
             const endpoint = config.storage?.s3?.regionendpoint;
             if (typeof endpoint === "string" && !isAwsEndpoint(endpoint) && config.storage?.redirect?.disable !== true) {
-                reportViolation(`The registry redirects clients to its internal S3 endpoint ${endpoint}; set storage.redirect.disable: true.`);
+                reportViolation(
+                    `The registry redirects clients to its internal S3 endpoint ${endpoint}; set storage.redirect.disable: true.`,
+                );
             }
         }
     },

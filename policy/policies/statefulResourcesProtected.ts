@@ -13,12 +13,15 @@ const statefulTypes = [
 export const statefulResourcesProtected: ResourceValidationPolicy = {
     name: "stateful-resources-protected",
     description:
-        "Resources that hold image data (Docker volume, StatefulSet and PersistentVolumeClaim, MinIO bucket, AWS bucket) are protected, so no `pulumi up` or `destroy` deletes them. A stack that deliberately unprotects its data (protectData=false, e.g. to tear down a dev stack) runs the pack with requireProtection=false.",
+        "Resources that hold image data (Docker volume, StatefulSet and PersistentVolumeClaim, MinIO bucket, AWS " +
+        "bucket) are protected, so no `pulumi up` or `destroy` deletes them. A stack that deliberately unprotects its " +
+        "data (protectData=false, e.g. to tear down a dev stack) runs the pack with requireProtection=false.",
     enforcementLevel: "mandatory",
     configSchema: { properties: { requireProtection: { type: "boolean", default: true } } },
     validateResource: (args, reportViolation) => {
         if (!statefulTypes.includes(args.type)) return;
         if (!args.getConfig<{ requireProtection: boolean }>().requireProtection) return;
-        if (!args.opts.protect) reportViolation(`${args.type.split(":").pop()} ${args.name} holds image data but is not protected; set protectData: true.`);
+        if (!args.opts.protect)
+            reportViolation(`${args.type.split(":").pop()} ${args.name} holds image data but is not protected; set protectData: true.`);
     },
 };

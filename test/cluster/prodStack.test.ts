@@ -18,8 +18,12 @@ const variants: Array<{ name: string; raw: RawConfig; withMinio: boolean }> = [
     },
 ];
 
-const labelSelector = (labels: Record<string, string>) => Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(",");
-const isReadyPod = (pod: KubeObject) => !pod.metadata.deletionTimestamp && (pod.status?.conditions ?? []).some((c: KubeObject) => c.type === "Ready" && c.status === "True");
+const labelSelector = (labels: Record<string, string>) =>
+    Object.entries(labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(",");
+const isReadyPod = (pod: KubeObject) =>
+    !pod.metadata.deletionTimestamp && (pod.status?.conditions ?? []).some((c: KubeObject) => c.type === "Ready" && c.status === "True");
 
 /**
  * The prod stack's Kubernetes objects, as the mocked program declares them, applied to a real
@@ -65,7 +69,8 @@ describe("the prod stack on a real Kubernetes control plane", function () {
                 assert.ok(found, `${kind} ${name} is not on the server`);
                 return found;
             };
-            const registryPods = async () => plane.api.list("v1", "Pod", namespace, labelSelector(object("Deployment", "orbit-registry").spec.selector.matchLabels));
+            const registryPods = async () =>
+                plane.api.list("v1", "Pod", namespace, labelSelector(object("Deployment", "orbit-registry").spec.selector.matchLabels));
 
             before(async () => {
                 // What a platform team has before its first `pulumi up`: the apps' namespace and,
@@ -84,14 +89,20 @@ describe("the prod stack on a real Kubernetes control plane", function () {
                 console.log(`      ${applied.length} objects applied, ${warnings.length} warnings read`);
                 assert.deepStrictEqual(warnings, []);
                 for (const entry of objects) await live(entry.object.kind, entry.object.metadata.name);
-                assert.deepStrictEqual(applied.map((a) => a.resource), objects.map((o) => o.resource), "every declared object was applied");
+                assert.deepStrictEqual(
+                    applied.map((a) => a.resource),
+                    objects.map((o) => o.resource),
+                    "every declared object was applied",
+                );
             });
 
             it("enforces the restricted Pod Security Standard in the namespace, and admits every pod", async () => {
                 const ns = await live("Namespace", namespace);
                 assert.strictEqual(ns.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
                 const events = await plane.api.list("v1", "Event", namespace);
-                const failed = events.filter((e) => e.reason === "FailedCreate").map((e) => `${e.involvedObject.kind} ${e.involvedObject.name}: ${e.message}`);
+                const failed = events
+                    .filter((e) => e.reason === "FailedCreate")
+                    .map((e) => `${e.involvedObject.kind} ${e.involvedObject.name}: ${e.message}`);
                 assert.deepStrictEqual(failed, []);
                 const pods = await plane.api.list("v1", "Pod", namespace);
                 const expected = replicas + (variant.withMinio ? 2 : 0); // registry pods, MinIO, the provisioning Job's pod
@@ -121,7 +132,11 @@ describe("the prod stack on a real Kubernetes control plane", function () {
                 const deployment = await live("Deployment", "orbit-registry");
                 assert.ok(deployment.status.conditions.some((c: KubeObject) => c.type === "Available" && c.status === "True"));
                 assert.strictEqual(deployment.status.readyReplicas, replicas);
-                await waitUntil("the PDB's status", async () => (await live("PodDisruptionBudget", "orbit-registry")).status?.currentHealthy === replicas, 30_000);
+                await waitUntil(
+                    "the PDB's status",
+                    async () => (await live("PodDisruptionBudget", "orbit-registry")).status?.currentHealthy === replicas,
+                    30_000,
+                );
                 assert.strictEqual((await live("PodDisruptionBudget", "orbit-registry")).status.disruptionsAllowed, 1);
             });
 
@@ -130,10 +145,16 @@ describe("the prod stack on a real Kubernetes control plane", function () {
                 assert.ok(services.length >= 1);
                 for (const service of services) {
                     const workload = objects.find(
-                        (o) => ["Deployment", "StatefulSet"].includes(o.object.kind) && o.object.metadata.labels["app.kubernetes.io/name"] === service.metadata.labels["app.kubernetes.io/name"],
+                        (o) =>
+                            ["Deployment", "StatefulSet"].includes(o.object.kind) &&
+                            o.object.metadata.labels["app.kubernetes.io/name"] === service.metadata.labels["app.kubernetes.io/name"],
                     )!.object;
                     const pods = await plane.api.list("v1", "Pod", namespace, labelSelector(workload.spec.selector.matchLabels));
-                    const own = pods.filter((p) => isReadyPod(p) && p.metadata.ownerReferences.some((r: KubeObject) => r.kind === workload.kind || r.kind === "ReplicaSet"));
+                    const own = pods.filter(
+                        (p) =>
+                            isReadyPod(p) &&
+                            p.metadata.ownerReferences.some((r: KubeObject) => r.kind === workload.kind || r.kind === "ReplicaSet"),
+                    );
                     const endpoints = await deployer.readyEndpoints(await live("Service", service.metadata.name));
                     assert.deepStrictEqual(endpoints.sort(), own.map((p) => p.metadata.name).sort(), `Service ${service.metadata.name}`);
                 }
@@ -146,17 +167,28 @@ describe("the prod stack on a real Kubernetes control plane", function () {
             it("hands the apps exactly the four ORBIT_REGISTRY_* keys in orbit-registry-credentials", async () => {
                 const secret = await plane.api.get("v1", "Secret", "orbit-registry-credentials", config.appNamespace);
                 assert.ok(secret);
-                assert.deepStrictEqual(Object.keys(secret.data).sort(), ["ORBIT_REGISTRY_PASS", "ORBIT_REGISTRY_TOKEN", "ORBIT_REGISTRY_URL", "ORBIT_REGISTRY_USER"]);
+                assert.deepStrictEqual(Object.keys(secret.data).sort(), [
+                    "ORBIT_REGISTRY_PASS",
+                    "ORBIT_REGISTRY_TOKEN",
+                    "ORBIT_REGISTRY_URL",
+                    "ORBIT_REGISTRY_USER",
+                ]);
                 assert.strictEqual(Buffer.from(secret.data.ORBIT_REGISTRY_URL, "base64").toString(), config.ingressHost);
             });
 
             it("changes nothing when everything is applied again", async () => {
                 const before = new Map<string, string>();
-                for (const entry of objects) before.set(entry.resource, (await live(entry.object.kind, entry.object.metadata.name)).metadata.resourceVersion);
+                for (const entry of objects)
+                    before.set(entry.resource, (await live(entry.object.kind, entry.object.metadata.name)).metadata.resourceVersion);
                 const again = await deployer.deploy(objects);
-                const changed = again.filter((a) => a.applied.metadata.resourceVersion !== before.get(a.resource)).map((a) => `${a.object.kind} ${a.object.metadata.name}`);
+                const changed = again
+                    .filter((a) => a.applied.metadata.resourceVersion !== before.get(a.resource))
+                    .map((a) => `${a.object.kind} ${a.object.metadata.name}`);
                 assert.deepStrictEqual(changed, []);
-                assert.deepStrictEqual(again.flatMap((a) => a.warnings), []);
+                assert.deepStrictEqual(
+                    again.flatMap((a) => a.warnings),
+                    [],
+                );
             });
 
             it("rolls a changed registry config to a new ReplicaSet without dropping below registryReplicas ready pods", async () => {
@@ -186,9 +218,21 @@ describe("the prod stack on a real Kubernetes control plane", function () {
                 const pods = (await registryPods()).filter(isReadyPod);
                 assert.strictEqual(pods.length, replicas);
                 const mounted = (pod: KubeObject) => pod.spec.volumes.find((v: KubeObject) => v.configMap).configMap.name;
-                assert.ok(pods.every((pod) => mounted(pod) === configMap.metadata.name), "every ready pod mounts the new config");
+                assert.ok(
+                    pods.every((pod) => mounted(pod) === configMap.metadata.name),
+                    "every ready pod mounts the new config",
+                );
                 assert.ok(fewestReady >= replicas, `only ${fewestReady} ready registry pods during the rollout`);
-                assert.strictEqual(await plane.api.get("v1", "ConfigMap", applied.find((a) => a.object.kind === "ConfigMap" && a.object.data?.["config.yml"])!.object.metadata.name, namespace), undefined, "the old ConfigMap is deleted");
+                assert.strictEqual(
+                    await plane.api.get(
+                        "v1",
+                        "ConfigMap",
+                        applied.find((a) => a.object.kind === "ConfigMap" && a.object.data?.["config.yml"])!.object.metadata.name,
+                        namespace,
+                    ),
+                    undefined,
+                    "the old ConfigMap is deleted",
+                );
             });
         });
     }
@@ -200,7 +244,9 @@ describe("the prod stack on a real Kubernetes control plane", function () {
 
         before(async () => {
             deployer = new Deployer(plane.api, 60_000, () => plane.logs());
-            registry = deployer.objectsOf(await runProgram(variants[0].raw, "prod", randomSecrets())).find((o) => o.object.kind === "Deployment")!.object;
+            registry = deployer
+                .objectsOf(await runProgram(variants[0].raw, "prod", randomSecrets()))
+                .find((o) => o.object.kind === "Deployment")!.object;
         });
 
         it("refuses the pods of a registry template without runAsNonRoot (PodSecurity), with a warning at apply", async () => {
@@ -214,8 +260,18 @@ describe("the prod stack on a real Kubernetes control plane", function () {
             const { warnings, error } = await deployer.tryApply(broken);
             assert.strictEqual(error, undefined);
             console.log(`      server warning: ${warnings.join(" | ")}`);
-            assert.ok(warnings.some((w) => /would violate PodSecurity "restricted:latest": runAsNonRoot != true/.test(w)), warnings.join("\n"));
-            await waitUntil("a FailedCreate event", async () => (await plane.api.list("v1", "Event", namespace)).some((e) => e.reason === "FailedCreate" && /violates PodSecurity/.test(e.message)), 30_000);
+            assert.ok(
+                warnings.some((w) => /would violate PodSecurity "restricted:latest": runAsNonRoot != true/.test(w)),
+                warnings.join("\n"),
+            );
+            await waitUntil(
+                "a FailedCreate event",
+                async () =>
+                    (await plane.api.list("v1", "Event", namespace)).some(
+                        (e) => e.reason === "FailedCreate" && /violates PodSecurity/.test(e.message),
+                    ),
+                30_000,
+            );
             const event = (await plane.api.list("v1", "Event", namespace)).find((e) => e.reason === "FailedCreate")!;
             console.log(`      server event: ${event.message}`);
             assert.match(event.message, /runAsNonRoot != true/);
@@ -239,13 +295,31 @@ describe("the prod stack on a real Kubernetes control plane", function () {
                 apiVersion: "v1",
                 kind: "Service",
                 metadata: { name: "orbit-registry-mistyped", namespace },
-                spec: { selector: { ...registry.spec.selector.matchLabels, "app.kubernetes.io/name": "registy" }, ports: [{ name: "http", port: 5000, targetPort: "http" }] },
+                spec: {
+                    selector: { ...registry.spec.selector.matchLabels, "app.kubernetes.io/name": "registy" },
+                    ports: [{ name: "http", port: 5000, targetPort: "http" }],
+                },
             };
             await deployer.tryApply(service);
-            await waitUntil("the EndpointSlice controller", async () => (await plane.api.list("discovery.k8s.io/v1", "EndpointSlice", namespace, "kubernetes.io/service-name=orbit-registry-mistyped")).length > 0, 30_000);
+            await waitUntil(
+                "the EndpointSlice controller",
+                async () =>
+                    (
+                        await plane.api.list(
+                            "discovery.k8s.io/v1",
+                            "EndpointSlice",
+                            namespace,
+                            "kubernetes.io/service-name=orbit-registry-mistyped",
+                        )
+                    ).length > 0,
+                30_000,
+            );
             assert.deepStrictEqual(await deployer.readyEndpoints(service), []);
             assert.strictEqual(await deployer.isReady(service), false, "Pulumi would wait for endpoints that never come");
-            assert.ok((await deployer.readyEndpoints({ metadata: { name: "orbit-registry", namespace } })).length > 0, "the real Service has endpoints");
+            assert.ok(
+                (await deployer.readyEndpoints({ metadata: { name: "orbit-registry", namespace } })).length > 0,
+                "the real Service has endpoints",
+            );
         });
     });
 });

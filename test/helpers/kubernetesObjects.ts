@@ -25,7 +25,10 @@ export function kubernetesObjects(run: StackRun): Array<{ resource: DeclaredReso
         .map((resource) => ({ resource, object: deepPlain(resource.inputs) as KubeObject }));
 }
 
-export const objectsOf = (run: StackRun, type: string) => kubernetesObjects(run).filter((o) => o.resource.type === type).map((o) => o.object);
+export const objectsOf = (run: StackRun, type: string) =>
+    kubernetesObjects(run)
+        .filter((o) => o.resource.type === type)
+        .map((o) => o.object);
 
 export const named = (run: StackRun, type: string, name: string): KubeObject => {
     const found = objectsOf(run, type).filter((o) => o.metadata?.name === name);

@@ -4,7 +4,15 @@
  * helpers; @pulumi/policy ships none).
  */
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import { Policies, PolicyResource, PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import {
+    Policies,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+} from "@pulumi/policy";
 import { deepPlain } from "./kubernetesSchema";
 import { StackRun } from "./mockProgram";
 
@@ -18,7 +26,9 @@ export interface PolicyInput {
 class NotApplicable extends Error {}
 
 const configFor = (policy: ResourceValidationPolicy | StackValidationPolicy, overrides: Record<string, unknown>) => {
-    const defaults = Object.fromEntries(Object.entries(policy.configSchema?.properties ?? {}).map(([key, schema]) => [key, (schema as { default?: unknown }).default]));
+    const defaults = Object.fromEntries(
+        Object.entries(policy.configSchema?.properties ?? {}).map(([key, schema]) => [key, (schema as { default?: unknown }).default]),
+    );
     return { ...defaults, ...overrides };
 };
 
@@ -50,7 +60,11 @@ function resourceArgs(input: PolicyInput, i: number, config: Record<string, unkn
 }
 
 /** Violations `policy` reports for `inputs` (each resource alone, or the stack as a whole). */
-export async function violations(policy: Policies[number], inputs: PolicyInput[], configOverrides: Record<string, unknown> = {}): Promise<string[]> {
+export async function violations(
+    policy: Policies[number],
+    inputs: PolicyInput[],
+    configOverrides: Record<string, unknown> = {},
+): Promise<string[]> {
     const config = configFor(policy, configOverrides);
     const reported: string[] = [];
     const swallowNotApplicable = (error: unknown) => {
@@ -73,10 +87,17 @@ export async function violations(policy: Policies[number], inputs: PolicyInput[]
         await Promise.resolve(policy.validateStack(args, (message) => reported.push(message))).catch(swallowNotApplicable);
         return reported;
     }
-    const validations = policy.validateResource === undefined ? [] : Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
+    const validations =
+        policy.validateResource === undefined
+            ? []
+            : Array.isArray(policy.validateResource)
+              ? policy.validateResource
+              : [policy.validateResource];
     for (const [i, input] of inputs.entries()) {
         for (const validate of validations) {
-            await Promise.resolve(validate(resourceArgs(input, i, config), (message) => reported.push(`${input.name ?? input.type}: ${message}`))).catch(swallowNotApplicable);
+            await Promise.resolve(
+                validate(resourceArgs(input, i, config), (message) => reported.push(`${input.name ?? input.type}: ${message}`)),
+            ).catch(swallowNotApplicable);
         }
     }
     return reported;

@@ -28,7 +28,9 @@ async function main() {
     if (!tools) throw new Error(`missing ${missing.join(", ")}; ${installHint}`);
 
     // Same shape as the integration test's image: one layer over the S3 chunk size, then smaller ones.
-    const layerSizes = [Math.round(totalMiB * 0.7), Math.round(totalMiB * 0.24), Math.max(1, Math.round(totalMiB * 0.06))].map((m) => m * MiB);
+    const layerSizes = [Math.round(totalMiB * 0.7), Math.round(totalMiB * 0.24), Math.max(1, Math.round(totalMiB * 0.06))].map(
+        (m) => m * MiB,
+    );
     const stack = new LocalRegistryStack(tools);
     const push: number[] = [];
     const pull: number[] = [];
@@ -46,7 +48,10 @@ async function main() {
             const mib = image.totalBytes / MiB;
             push.push(mib / (pushed.millis / 1000));
             pull.push(mib / (pulled.millis / 1000));
-            console.log(`run ${run}: ${mib.toFixed(1)} MiB  push ${pushed.millis} ms (${push.at(-1)!.toFixed(1)} MiB/s)  pull ${pulled.millis} ms (${pull.at(-1)!.toFixed(1)} MiB/s)`);
+            console.log(
+                `run ${run}: ${mib.toFixed(1)} MiB  push ${pushed.millis} ms (${push.at(-1)!.toFixed(1)} MiB/s)  ` +
+                    `pull ${pulled.millis} ms (${pull.at(-1)!.toFixed(1)} MiB/s)`,
+            );
             fs.rmSync(path.join(stack.dir, `pull-${run}`), { recursive: true, force: true });
         }
         console.log(`median of ${runs}: push ${median(push).toFixed(1)} MiB/s, pull ${median(pull).toFixed(1)} MiB/s`);

@@ -44,7 +44,10 @@ describe("the generated registry configuration on real MinIO, Distribution and s
         assert.strictEqual(pulled.code, 0, pulled.output);
         const manifest = readManifest(into, tag);
         assert.strictEqual(manifest.digest, image.manifestDigest);
-        assert.deepStrictEqual(manifest.layers.map((l) => l.digest), image.layerDigests);
+        assert.deepStrictEqual(
+            manifest.layers.map((l) => l.digest),
+            image.layerDigests,
+        );
         for (const digest of image.layerDigests) {
             assert.ok(readBlob(into, digest).equals(readBlob(image.layoutDir, digest)), `layer ${digest} differs`);
         }
@@ -93,7 +96,11 @@ describe("the generated registry configuration on real MinIO, Distribution and s
             const anonymous = await push(image, "anonymous", stack.skopeo.authFile("anonymous", stack.registry.host));
             assert.notStrictEqual(anonymous.code, 0);
             assert.match(anonymous.output, /unauthorized|authentication required/i);
-            const wrong = await push(image, "wrong", stack.skopeo.authFile("wrong", stack.registry.host, { ...stack.serviceAccount, password: "wrong-password" }));
+            const wrong = await push(
+                image,
+                "wrong",
+                stack.skopeo.authFile("wrong", stack.registry.host, { ...stack.serviceAccount, password: "wrong-password" }),
+            );
             assert.notStrictEqual(wrong.code, 0);
             assert.strictEqual((await api(`/v2/${repository}/tags/list`)).status, 404, "nothing was stored");
         });
@@ -154,7 +161,11 @@ describe("the generated registry configuration on real MinIO, Distribution and s
             ]) {
                 const result = await stack.mc.run(...args);
                 assert.notStrictEqual(result.code, 0, `mc ${args.join(" ")} succeeded:\n${result.output}`);
-                assert.match(result.output, /access denied|insufficient permissions|AccessDenied/i, `mc ${args.join(" ")}: ${result.output}`);
+                assert.match(
+                    result.output,
+                    /access denied|insufficient permissions|AccessDenied/i,
+                    `mc ${args.join(" ")}: ${result.output}`,
+                );
             }
             // Listing buckets shows only the ones it may use.
             const buckets = await stack.mc.mustRun("ls", "registry");
@@ -185,12 +196,21 @@ describe("the generated registry configuration on real MinIO, Distribution and s
         it("reports unhealthy storage and fails a push in bounded time while MinIO is down", async () => {
             await stack.minio.stop();
             assert.notStrictEqual(await minioHealthcheck(), 0, "MinIO's healthcheck fails while it is down");
-            await waitUntil("/debug/health to report the storage driver down", async () => (await statusOf(stack.registry.healthUrl)) === 503, 30_000);
+            await waitUntil(
+                "/debug/health to report the storage driver down",
+                async () => (await statusOf(stack.registry.healthUrl)) === 503,
+                30_000,
+            );
             const health = await (await fetch(stack.registry.healthUrl)).text();
             assert.match(health, /storagedriver/);
 
             const image = writeOciImage(path.join(stack.dir, "during-outage"), "outage", [512 * 1024]);
-            const attempt = await stack.skopeo.copy(`oci:${image.layoutDir}:outage`, `docker://${stack.registry.host}/${repository}:outage`, serviceAuth, 120_000);
+            const attempt = await stack.skopeo.copy(
+                `oci:${image.layoutDir}:outage`,
+                `docker://${stack.registry.host}/${repository}:outage`,
+                serviceAuth,
+                120_000,
+            );
             assert.strictEqual(attempt.timedOut, false, `the push hung for ${attempt.millis} ms`);
             assert.notStrictEqual(attempt.code, 0, "a push without storage must fail");
         });
@@ -208,7 +228,10 @@ describe("the generated registry configuration on real MinIO, Distribution and s
 
     describe("deletion (storage.delete.enabled)", () => {
         it("deletes a manifest through the API", async () => {
-            const head = await api(`/v2/${repository}/manifests/v2`, { method: "HEAD", headers: { accept: "application/vnd.oci.image.manifest.v1+json" } });
+            const head = await api(`/v2/${repository}/manifests/v2`, {
+                method: "HEAD",
+                headers: { accept: "application/vnd.oci.image.manifest.v1+json" },
+            });
             const digest = head.headers.get("docker-content-digest");
             assert.ok(digest, "the registry names the manifest's digest");
             assert.strictEqual((await api(`/v2/${repository}/manifests/${digest}`, { method: "DELETE" })).status, 202);

@@ -8,7 +8,8 @@ describe("AwsS3Storage (storage s3)", () => {
     before(async () => {
         run = await runProgram(stackConfig("prod", { storage: "s3", awsRegion: "eu-west-1", bucketName: "orbit-images-prod" }), "prod");
     });
-    const inputsOf = (type: string) => run.one(`aws:${type}`).inputs as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const inputsOf = (type: string) => run.one(`aws:${type}`).inputs as Record<string, any>;
 
     it("uses an explicit aws provider in aws:region for every AWS resource", () => {
         const provider = run.one("pulumi:providers:aws");
@@ -26,7 +27,8 @@ describe("AwsS3Storage (storage s3)", () => {
 
     it("blocks every kind of public access", () => {
         const block = inputsOf("s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
-        for (const flag of ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]) assert.strictEqual(block[flag], true, flag);
+        for (const flag of ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"])
+            assert.strictEqual(block[flag], true, flag);
     });
 
     it("encrypts objects at rest by default", () => {
@@ -54,7 +56,10 @@ describe("AwsS3Storage (storage s3)", () => {
         assert.strictEqual(accessKey.inputs.user, inputsOf("iam/user:User").name);
         const envSecret = run.all("kubernetes:core/v1:Secret").find((s) => s.name.endsWith("registry-env"))!;
         assert.ok(isSecret(envSecret.inputs.stringData));
-        assert.strictEqual(plain<Record<string, string>>(envSecret.inputs.stringData).REGISTRY_STORAGE_S3_SECRETKEY, `fake-${accessKey.name}-secret`);
+        assert.strictEqual(
+            plain<Record<string, string>>(envSecret.inputs.stringData).REGISTRY_STORAGE_S3_SECRETKEY,
+            `fake-${accessKey.name}-secret`,
+        );
     });
 
     it("gives the bucket name and the regional S3 endpoint as outputs", () => {

@@ -37,17 +37,25 @@ describe("configuration", () => {
 
     it("refuses a mistyped key instead of ignoring it, naming the nearest valid one", () => {
         const problems = problemsOf({ registyPort: "5055" });
-        assert.deepStrictEqual(problems, ["orbit-registry:registyPort is not a key this program reads; did you mean registryPort? (pulumi config rm registyPort)"]);
+        assert.deepStrictEqual(problems, [
+            "orbit-registry:registyPort is not a key this program reads; did you mean registryPort? (pulumi config rm registyPort)",
+        ]);
     });
 
     it("reads every key of the project's namespace from the stack, so a typo reaches validation", () => {
-        pulumi.runtime.setAllConfig({ "orbit-registry:registyPort": "5055", "orbit-registry:registryPort": "5050", "aws:region": "eu-west-1", "other:key": "x" });
+        pulumi.runtime.setAllConfig({
+            "orbit-registry:registyPort": "5055",
+            "orbit-registry:registryPort": "5050",
+            "aws:region": "eu-west-1",
+            "other:key": "x",
+        });
         assert.deepStrictEqual(readRawConfig(), { registyPort: "5055", registryPort: "5050", awsRegion: "eu-west-1" });
     });
 
     it("rejects an unknown target", () => assertRejected({ target: "nomad" }, /one of: docker, kubernetes/));
     it("rejects an unknown storage", () => assertRejected({ storage: "gcs" }, /one of: minio, s3/));
-    it("rejects a log level Distribution does not know", () => assertRejected({ registryLogLevel: "verbose" }, /one of: error, warn, info, debug/));
+    it("rejects a log level Distribution does not know", () =>
+        assertRejected({ registryLogLevel: "verbose" }, /one of: error, warn, info, debug/));
 
     for (const port of ["0", "65536", "80.5", "http", "-1"]) {
         it(`rejects registryPort ${port}`, () => assertRejected({ registryPort: port }, /integer port from 1 to 65535/));
@@ -60,7 +68,18 @@ describe("configuration", () => {
         assert.match(problems[0], /orbit-registry:minioApiPort = "5050".*different from orbit-registry:registryPort/);
     });
 
-    const badBuckets = ["ab", "Orbit-Registry", "orbit_registry", "-orbit", "orbit-", "orbit..registry", "192.168.1.1", "xn--orbit", "orbit-s3alias", "a".repeat(64)];
+    const badBuckets = [
+        "ab",
+        "Orbit-Registry",
+        "orbit_registry",
+        "-orbit",
+        "orbit-",
+        "orbit..registry",
+        "192.168.1.1",
+        "xn--orbit",
+        "orbit-s3alias",
+        "a".repeat(64),
+    ];
     for (const bucket of badBuckets) {
         it(`rejects bucket name ${JSON.stringify(bucket)}`, () => assertRejected({ bucketName: bucket }, /S3 bucket name/));
     }
@@ -68,11 +87,24 @@ describe("configuration", () => {
         assert.strictEqual(parseConfig(stackConfig("dev", { bucketName: "orbit.registry-01" })).bucketName, "orbit.registry-01");
     });
 
-    for (const image of ["registry", "registry:latest", "quay.io/minio/minio", "quay.io/minio/minio:latest", "Registry:2", "registry:2 ", "registry@sha256:abc"]) {
+    for (const image of [
+        "registry",
+        "registry:latest",
+        "quay.io/minio/minio",
+        "quay.io/minio/minio:latest",
+        "Registry:2",
+        "registry:2 ",
+        "registry@sha256:abc",
+    ]) {
         it(`rejects unpinned or malformed image ${JSON.stringify(image)}`, () =>
             assertRejected({ registryImage: image }, /pinned to an explicit tag other than 'latest' or to a sha256 digest/));
     }
-    for (const image of ["registry:2.8.3", "localhost:5000/team/minio:RELEASE.2025-10-15T17-29-55Z", `registry@sha256:${"a".repeat(64)}`, `registry:latest@sha256:${"b".repeat(64)}`]) {
+    for (const image of [
+        "registry:2.8.3",
+        "localhost:5000/team/minio:RELEASE.2025-10-15T17-29-55Z",
+        `registry@sha256:${"a".repeat(64)}`,
+        `registry:latest@sha256:${"b".repeat(64)}`,
+    ]) {
         it(`accepts pinned image ${image.slice(0, 40)}`, () => {
             const config = parseConfig(stackConfig("dev", { minioImage: image }));
             assert.strictEqual(config.storage === "minio" && config.minio.minioImage, image);
@@ -119,7 +151,8 @@ describe("configuration", () => {
                 assert.strictEqual(config.target === "kubernetes" && config.kubernetes.minioStorageSize, size);
             }
         });
-        it("rejects an ingressHost that is not a DNS name", () => assertRejected({ ingressHost: "https://registry.example.com" }, /DNS name/));
+        it("rejects an ingressHost that is not a DNS name", () =>
+            assertRejected({ ingressHost: "https://registry.example.com" }, /DNS name/));
         it("rejects an unpinned mcImage", () => assertRejected({ mcImage: "quay.io/minio/mc" }, /pinned/));
 
         it("requires ingressHost for the kubernetes target", () => {
@@ -129,7 +162,10 @@ describe("configuration", () => {
         });
         it("requires aws:region for storage s3, naming the key", () => {
             const problems = prodProblems({ storage: "s3" });
-            assert.match(problems[0], /^aws:region is not set; storage s3 creates the bucket in this region \(pulumi config set aws:region/);
+            assert.match(
+                problems[0],
+                /^aws:region is not set; storage s3 creates the bucket in this region \(pulumi config set aws:region/,
+            );
         });
         it("rejects a malformed aws:region", () => {
             const problems = prodProblems({ storage: "s3", awsRegion: "Frankfurt" });
@@ -140,7 +176,10 @@ describe("configuration", () => {
     it("names a missing key and how to set it", () => {
         const raw = stackConfig("dev");
         delete raw.bucketName;
-        assert.throws(() => parseConfig(raw), /orbit-registry:bucketName is not set; Pulumi.yaml declares its default \(pulumi config set bucketName/);
+        assert.throws(
+            () => parseConfig(raw),
+            /orbit-registry:bucketName is not set; Pulumi.yaml declares its default \(pulumi config set bucketName/,
+        );
     });
 
     it("lists every bad key in one error", () => {

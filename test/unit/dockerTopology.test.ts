@@ -51,7 +51,12 @@ describe("dev stack (target docker, storage minio)", () => {
                     .map((p) => p.name.replace(`${parent}-`, ""))
                     .sort();
             assert.deepStrictEqual(byParent("orbit-registry-credentials"), ["registry-http-secret", "registry-password"]);
-            assert.deepStrictEqual(byParent("orbit-registry-minio-credentials"), ["registry-access-key", "registry-secret-key", "root-password", "root-user"]);
+            assert.deepStrictEqual(byParent("orbit-registry-minio-credentials"), [
+                "registry-access-key",
+                "registry-secret-key",
+                "root-password",
+                "root-user",
+            ]);
             for (const password of run.all(T.password)) {
                 assert.ok((password.inputs.length as number) >= 20, `${password.name} is too short`);
                 assert.strictEqual(password.inputs.special, false, "alphanumeric, safe in env files and URLs");
@@ -64,7 +69,8 @@ describe("dev stack (target docker, storage minio)", () => {
             const provider = run.one(T.dockerProvider);
             const dockerResources = run.resources.filter((r) => r.type.startsWith("docker:"));
             assert.strictEqual(dockerResources.length, 6);
-            for (const resource of dockerResources) assert.ok(usesProvider(resource, provider), `${resource.name} uses ${resource.provider}`);
+            for (const resource of dockerResources)
+                assert.ok(usesProvider(resource, provider), `${resource.name} uses ${resource.provider}`);
         });
 
         it("puts MinIO and the registry on one internal network", () => {
@@ -198,7 +204,8 @@ describe("dev stack (target docker, storage minio)", () => {
         it("uploads a config.yml that stores in the bucket on MinIO's internal endpoint, with redirects off", () => {
             assert.strictEqual(config.storage.s3.bucket, "orbit-registry");
             assert.strictEqual(config.storage.s3.regionendpoint, "http://orbit-minio:9000");
-            const minioAliases = (run.one(T.container, "minio-container").inputs.networksAdvanced as Array<{ aliases: string[] }>)[0].aliases;
+            const minioAliases = (run.one(T.container, "minio-container").inputs.networksAdvanced as Array<{ aliases: string[] }>)[0]
+                .aliases;
             assert.ok(minioAliases.includes("orbit-minio"), "the endpoint's host name resolves on the shared network");
             assert.strictEqual(config.storage.redirect.disable, true);
             assert.strictEqual(config.http.addr, ":5000");
@@ -276,7 +283,8 @@ describe("dev stack (target docker, storage minio)", () => {
             for (const [key, value] of Object.entries(resource.inputs)) {
                 if (isSecret(value)) continue;
                 const text = JSON.stringify(value);
-                for (const credential of credentials) assert.ok(!text.includes(credential), `${resource.name}.${key} carries ${credential}`);
+                for (const credential of credentials)
+                    assert.ok(!text.includes(credential), `${resource.name}.${key} carries ${credential}`);
             }
         }
     });
@@ -314,7 +322,9 @@ describe("dev stack variants", () => {
     });
 
     it("uses a configured minioImage and bucketName everywhere", async () => {
-        const run = await runProgram(stackConfig("dev", { minioImage: "localhost:5000/orbit/minio:RELEASE.2025-10-15T17-29-55Z", bucketName: "images" }));
+        const run = await runProgram(
+            stackConfig("dev", { minioImage: "localhost:5000/orbit/minio:RELEASE.2025-10-15T17-29-55Z", bucketName: "images" }),
+        );
         assert.strictEqual(run.one(T.image, "minio-image").inputs.name, "localhost:5000/orbit/minio:RELEASE.2025-10-15T17-29-55Z");
         assert.strictEqual(run.one(T.bucket).inputs.bucket, "images");
         assert.deepStrictEqual(JSON.parse(run.one(T.policy).inputs.policy as string), registryBucketPolicy("images"));
@@ -330,7 +340,10 @@ describe("docker + s3", () => {
     });
 
     it("deploys no MinIO: no container, volume, provider or MinIO credentials", () => {
-        assert.deepStrictEqual(run.all(T.container).map((c) => c.inputs.name), ["orbit-registry"]);
+        assert.deepStrictEqual(
+            run.all(T.container).map((c) => c.inputs.name),
+            ["orbit-registry"],
+        );
         assert.strictEqual(run.all(T.volume).length, 0);
         assert.strictEqual(run.all(T.minioProvider).length, 0);
         assert.strictEqual(run.all(T.password).length, 2);
@@ -347,7 +360,12 @@ describe("docker + s3", () => {
         assert.ok(envList(registry).includes(`REGISTRY_STORAGE_S3_ACCESSKEY=${accessKey.name}-id`));
         assert.ok(envList(registry).includes(`REGISTRY_STORAGE_S3_SECRETKEY=fake-${accessKey.name}-secret`));
         const after = dependsOnNames(registry);
-        for (const type of ["aws:s3/bucket:Bucket", "aws:iam/userPolicy:UserPolicy", "aws:iam/accessKey:AccessKey", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"]) {
+        for (const type of [
+            "aws:s3/bucket:Bucket",
+            "aws:iam/userPolicy:UserPolicy",
+            "aws:iam/accessKey:AccessKey",
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        ]) {
             assert.ok(after.includes(run.one(type).name), type);
         }
     });

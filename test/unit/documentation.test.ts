@@ -30,7 +30,8 @@ describe("Pulumi.yaml and the README stay in step with the program", () => {
 
     it("documents every stack output in the README's outputs table", async () => {
         const run = await runProgram(stackConfig("dev"), "dev");
-        for (const output of Object.keys(run.outputs)) assert.ok(readme.includes(`| \`${output}\` |`), `README has no row for output ${output}`);
+        for (const output of Object.keys(run.outputs))
+            assert.ok(readme.includes(`| \`${output}\` |`), `README has no row for output ${output}`);
         const index = fs.readFileSync(path.join(root, "index.ts"), "utf8");
         for (const output of Object.keys(run.outputs)) assert.ok(index.includes(output), `index.ts does not export ${output}`);
     });

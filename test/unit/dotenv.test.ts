@@ -27,7 +27,10 @@ describe("dotenv script", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orbit-dotenv-"));
         try {
             const outputs = path.join(dir, "outputs.json");
-            fs.writeFileSync(outputs, JSON.stringify({ orbitWwwEnv: { ORBIT_REGISTRY_URL: "orbit-registry:5000", ORBIT_REGISTRY_TOKEN: "fakeToken" } }));
+            fs.writeFileSync(
+                outputs,
+                JSON.stringify({ orbitWwwEnv: { ORBIT_REGISTRY_URL: "orbit-registry:5000", ORBIT_REGISTRY_TOKEN: "fakeToken" } }),
+            );
             const out = path.join(dir, "orbit-www.env");
             execFileSync("npm", ["run", "--silent", "dotenv", "--", "orbitWwwEnv", "--json", outputs, "--out", out], { stdio: "pipe" });
             assert.strictEqual(fs.readFileSync(out, "utf8"), "ORBIT_REGISTRY_URL=orbit-registry:5000\nORBIT_REGISTRY_TOKEN=fakeToken\n");

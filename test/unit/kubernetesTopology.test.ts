@@ -97,7 +97,9 @@ for (const [variant, raw] of Object.entries(variants)) {
                 const selected = workloads(run).filter((w) => matches(service.spec.selector, w.object.spec.template.metadata.labels));
                 assert.ok(selected.length > 0, `Service ${service.metadata.name} selects no workload`);
                 for (const port of service.spec.ports) {
-                    const declared = selected.flatMap((w) => w.pod.containers.flatMap((c: KubeObject) => c.ports.map((p: KubeObject) => [p.name, p.containerPort]).flat()));
+                    const declared = selected.flatMap((w) =>
+                        w.pod.containers.flatMap((c: KubeObject) => c.ports.map((p: KubeObject) => [p.name, p.containerPort]).flat()),
+                    );
                     assert.ok(declared.includes(port.targetPort), `Service ${service.metadata.name} targets ${port.targetPort}`);
                 }
             }
@@ -121,8 +123,13 @@ for (const [variant, raw] of Object.entries(variants)) {
                     }
                 }
                 for (const volume of pod.volumes ?? []) {
-                    if (volume.secret) assert.ok(secretHas(volume.secret.secretName), `volume ${volume.name} -> Secret ${volume.secret.secretName}`);
-                    if (volume.configMap) assert.ok(configMaps.some((c) => c.metadata.name === volume.configMap.name), `volume ${volume.name}`);
+                    if (volume.secret)
+                        assert.ok(secretHas(volume.secret.secretName), `volume ${volume.name} -> Secret ${volume.secret.secretName}`);
+                    if (volume.configMap)
+                        assert.ok(
+                            configMaps.some((c) => c.metadata.name === volume.configMap.name),
+                            `volume ${volume.name}`,
+                        );
                 }
             }
         });
@@ -132,7 +139,8 @@ for (const [variant, raw] of Object.entries(variants)) {
             const assertClean = (text: string, where: string) => {
                 for (const credential of credentials) assert.ok(!text.includes(credential), `${where} carries ${credential}`);
             };
-            for (const configMap of objectsOf(run, K.configMap)) assertClean(JSON.stringify(configMap.data), `ConfigMap ${configMap.metadata.name}`);
+            for (const configMap of objectsOf(run, K.configMap))
+                assertClean(JSON.stringify(configMap.data), `ConfigMap ${configMap.metadata.name}`);
             for (const { object, pod } of workloads(run)) {
                 for (const container of pod.containers) {
                     for (const env of container.env ?? []) if (env.value) assertClean(env.value, `${object.kind} env ${env.name}`);
@@ -157,7 +165,11 @@ for (const [variant, raw] of Object.entries(variants)) {
             assert.strictEqual(deployment.spec.replicas, 2);
             assert.strictEqual(deployment.spec.strategy.rollingUpdate.maxUnavailable, 0);
             const envSecret = named(run, K.secret, deployment.spec.template.spec.containers[0].envFrom[0].secretRef.name);
-            assert.deepStrictEqual(secretKeys(envSecret).sort(), ["REGISTRY_HTTP_SECRET", "REGISTRY_STORAGE_S3_ACCESSKEY", "REGISTRY_STORAGE_S3_SECRETKEY"]);
+            assert.deepStrictEqual(secretKeys(envSecret).sort(), [
+                "REGISTRY_HTTP_SECRET",
+                "REGISTRY_STORAGE_S3_ACCESSKEY",
+                "REGISTRY_STORAGE_S3_SECRETKEY",
+            ]);
             const pdb = named(run, K.pdb, "orbit-registry");
             assert.ok(matches(pdb.spec.selector.matchLabels, deployment.spec.template.metadata.labels));
         });
@@ -174,11 +186,18 @@ for (const [variant, raw] of Object.entries(variants)) {
         });
 
         it("admits registry traffic only from the ingress controller's and the apps' namespaces", () => {
-            assert.deepStrictEqual(named(run, K.networkPolicy, "orbit-registry-default-deny-ingress").spec, { podSelector: {}, policyTypes: ["Ingress"] });
+            assert.deepStrictEqual(named(run, K.networkPolicy, "orbit-registry-default-deny-ingress").spec, {
+                podSelector: {},
+                policyTypes: ["Ingress"],
+            });
             const registry = named(run, K.networkPolicy, "orbit-registry-registry-ingress");
-            const sources = registry.spec.ingress[0].from.map((f: KubeObject) => f.namespaceSelector.matchLabels["kubernetes.io/metadata.name"]);
+            const sources = registry.spec.ingress[0].from.map(
+                (f: KubeObject) => f.namespaceSelector.matchLabels["kubernetes.io/metadata.name"],
+            );
             assert.deepStrictEqual(sources.sort(), ["ingress-nginx", "orbit"]);
-            assert.ok(matches(registry.spec.podSelector.matchLabels, named(run, K.deployment, "orbit-registry").spec.template.metadata.labels));
+            assert.ok(
+                matches(registry.spec.podSelector.matchLabels, named(run, K.deployment, "orbit-registry").spec.template.metadata.labels),
+            );
         });
 
         it("hands build-service exactly the four ORBIT_REGISTRY_* keys in orbit-registry-credentials", () => {
@@ -195,7 +214,10 @@ for (const [variant, raw] of Object.entries(variants)) {
             assert.deepStrictEqual(run.outputs.registryUrl, { value: "registry.orbit.example.com", secret: false });
             assert.strictEqual(run.outputs.registryInternalUrl.value, "orbit-registry.orbit-registry.svc.cluster.local:5000");
             assert.strictEqual(run.outputs.buildServiceEnv.secret, true);
-            assert.strictEqual((run.outputs.buildServiceEnv.value as Record<string, string>).ORBIT_REGISTRY_URL, "registry.orbit.example.com");
+            assert.strictEqual(
+                (run.outputs.buildServiceEnv.value as Record<string, string>).ORBIT_REGISTRY_URL,
+                "registry.orbit.example.com",
+            );
             assert.strictEqual(run.outputs.orbitWwwEnv.secret, true);
             assert.strictEqual(run.outputs.bucketName.value, "orbit-registry");
         });
@@ -250,7 +272,10 @@ describe("prod (kubernetes + minio): MinIO and its provisioning", () => {
         const configMap = named(run, K.configMap, spec.volumes.find((v: KubeObject) => v.configMap).configMap.name);
         assert.strictEqual(configMap.data["provision.sh"], provisionScript());
         assert.deepStrictEqual(JSON.parse(configMap.data["policy.json"]), registryBucketPolicy("orbit-registry"));
-        assert.ok(dependsOnNames(job).some((n) => n.endsWith("minio-statefulset")), "the Job waits for MinIO");
+        assert.ok(
+            dependsOnNames(job).some((n) => n.endsWith("minio-statefulset")),
+            "the Job waits for MinIO",
+        );
     });
 
     it("rolls the registry out only after the provisioning Job completed", () => {
@@ -271,12 +296,17 @@ describe("prod (kubernetes + minio): MinIO and its provisioning", () => {
         const allowed = policy.spec.ingress[0].from.map((f: KubeObject) => f.podSelector.matchLabels);
         const others = workloads(run).filter((w) => w.kind !== "StatefulSet");
         assert.strictEqual(allowed.length, others.length);
-        for (const workload of others) assert.ok(allowed.some((a: Record<string, string>) => matches(a, workload.object.spec.template.metadata.labels)), workload.kind);
+        for (const workload of others)
+            assert.ok(
+                allowed.some((a: Record<string, string>) => matches(a, workload.object.spec.template.metadata.labels)),
+                workload.kind,
+            );
         assert.deepStrictEqual(policy.spec.ingress[0].ports, [{ protocol: "TCP", port: 9000 }]);
     });
 
     it("exposes MinIO through ClusterIP and headless Services only", () => {
-        for (const service of objectsOf(run, K.service)) assert.ok([undefined, "ClusterIP"].includes(service.spec.type), service.metadata.name);
+        for (const service of objectsOf(run, K.service))
+            assert.ok([undefined, "ClusterIP"].includes(service.spec.type), service.metadata.name);
         assert.strictEqual(objectsOf(run, K.ingress).length, 1, "only the registry has an Ingress");
     });
 
@@ -287,13 +317,17 @@ describe("prod (kubernetes + minio): MinIO and its provisioning", () => {
         const before = registryConfigOf(run).configMap.metadata.name;
         const after = registryConfigOf(debug).configMap.metadata.name;
         assert.notStrictEqual(after, before);
-        const mounted = (r: StackRun) => named(r, K.deployment, "orbit-registry").spec.template.spec.volumes.find((v: KubeObject) => v.configMap).configMap.name;
+        const mounted = (r: StackRun) =>
+            named(r, K.deployment, "orbit-registry").spec.template.spec.volumes.find((v: KubeObject) => v.configMap).configMap.name;
         assert.strictEqual(mounted(run), before);
         assert.strictEqual(mounted(debug), after);
     });
 
     it("follows registryReplicas, storageClass and protectData", async () => {
-        const other = await runProgram(stackConfig("prod", { registryReplicas: "3", storageClass: "fast-ssd", protectData: "false", clusterIssuer: "" }), "prod");
+        const other = await runProgram(
+            stackConfig("prod", { registryReplicas: "3", storageClass: "fast-ssd", protectData: "false", clusterIssuer: "" }),
+            "prod",
+        );
         assert.strictEqual(named(other, K.deployment, "orbit-registry").spec.replicas, 3);
         assert.strictEqual(named(other, K.pvc, "orbit-minio-data").spec.storageClassName, "fast-ssd");
         for (const type of [K.namespace, K.statefulSet, K.pvc]) assert.strictEqual(other.one(type).opts.protect, false, type);

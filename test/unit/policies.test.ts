@@ -31,7 +31,11 @@ async function stackInputs(variant: keyof typeof stacks, overrides: RawConfig = 
 }
 
 /** A copy of `inputs` where `change` has edited the props of every resource `select` picks (it must pick one). */
-function broken(inputs: PolicyInput[], select: (input: PolicyInput) => boolean, change: (props: any, input: PolicyInput) => void): PolicyInput[] {
+function broken(
+    inputs: PolicyInput[],
+    select: (input: PolicyInput) => boolean,
+    change: (props: any, input: PolicyInput) => void,
+): PolicyInput[] {
     const copy: PolicyInput[] = structuredClone(inputs);
     const picked = copy.filter(select);
     assert.ok(picked.length > 0, "the broken variant changes nothing");
@@ -64,99 +68,203 @@ describe("policy pack", () => {
 describe("images-pinned", () => {
     const deployment = (image: string) => ({
         type: "kubernetes:apps/v1:Deployment",
-        props: { spec: { template: { spec: { initContainers: [{ name: "init", image: "busybox:1.36" }], containers: [{ name: "app", image }] } } } },
+        props: {
+            spec: {
+                template: { spec: { initContainers: [{ name: "init", image: "busybox:1.36" }], containers: [{ name: "app", image }] } },
+            },
+        },
     });
     it("passes tags, digests and Docker image ids", async () => {
-        assert.deepStrictEqual(await violations(imagesPinned, [deployment("registry:2.8.3"), deployment(`registry@sha256:${"a".repeat(64)}`)]), []);
-        assert.deepStrictEqual(await violations(imagesPinned, [{ type: "docker:index/container:Container", props: { image: `sha256:${"b".repeat(64)}` } }]), []);
+        assert.deepStrictEqual(
+            await violations(imagesPinned, [deployment("registry:2.8.3"), deployment(`registry@sha256:${"a".repeat(64)}`)]),
+            [],
+        );
+        assert.deepStrictEqual(
+            await violations(imagesPinned, [{ type: "docker:index/container:Container", props: { image: `sha256:${"b".repeat(64)}` } }]),
+            [],
+        );
     });
     it("fails latest and untagged images, in containers, initContainers and Docker images", async () => {
         assert.strictEqual((await violations(imagesPinned, [deployment("registry:latest"), deployment("registry")])).length, 2);
-        const job = { type: "kubernetes:batch/v1:Job", props: { spec: { template: { spec: { initContainers: [{ name: "init", image: "busybox" }], containers: [] } } } } };
+        const job = {
+            type: "kubernetes:batch/v1:Job",
+            props: { spec: { template: { spec: { initContainers: [{ name: "init", image: "busybox" }], containers: [] } } } },
+        };
         assert.match((await violations(imagesPinned, [job]))[0], /initContainer init uses image "busybox"/);
-        assert.strictEqual((await violations(imagesPinned, [{ type: "docker:index/remoteImage:RemoteImage", props: { name: "minio/minio:latest" } }])).length, 1);
+        assert.strictEqual(
+            (await violations(imagesPinned, [{ type: "docker:index/remoteImage:RemoteImage", props: { name: "minio/minio:latest" } }]))
+                .length,
+            1,
+        );
     });
     it("catches registry:latest slipped into the dev stack", async () => {
-        const inputs = broken(await stackInputs("dev"), (i) => i.type === "docker:index/remoteImage:RemoteImage" && i.props.name.startsWith("registry:"), (props) => (props.name = "registry:latest"));
+        const inputs = broken(
+            await stackInputs("dev"),
+            (i) => i.type === "docker:index/remoteImage:RemoteImage" && i.props.name.startsWith("registry:"),
+            (props) => (props.name = "registry:latest"),
+        );
         assert.match((await violations(imagesPinned, inputs)).join("\n"), /Docker image uses image "registry:latest"/);
     });
     it("catches an unpinned mc image in the prod stack's Job", async () => {
-        const inputs = broken(await stackInputs("prod"), ofType("kubernetes:batch/v1:Job"), (props) => (props.spec.template.spec.containers[0].image = "quay.io/minio/mc"));
+        const inputs = broken(
+            await stackInputs("prod"),
+            ofType("kubernetes:batch/v1:Job"),
+            (props) => (props.spec.template.spec.containers[0].image = "quay.io/minio/mc"),
+        );
         assert.match((await violations(imagesPinned, inputs)).join("\n"), /container provision uses image "quay.io\/minio\/mc"/);
     });
 });
 
 describe("registry-auth-and-redirects", () => {
     const configMap = (config: object) => ({ type: "kubernetes:core/v1:ConfigMap", props: { data: { "config.yml": stringify(config) } } });
-    const good = { storage: { s3: { regionendpoint: "http://orbit-minio:9000" }, redirect: { disable: true } }, auth: { htpasswd: { path: "/auth/htpasswd" } } };
+    const good = {
+        storage: { s3: { regionendpoint: "http://orbit-minio:9000" }, redirect: { disable: true } },
+        auth: { htpasswd: { path: "/auth/htpasswd" } },
+    };
     it("passes htpasswd auth with redirects off on an internal endpoint, and redirects on for AWS", async () => {
-        assert.deepStrictEqual(await violations(registryAuthAndRedirects, [configMap(good), configMap({ ...good, storage: { s3: {}, redirect: { disable: false } } })]), []);
+        assert.deepStrictEqual(
+            await violations(registryAuthAndRedirects, [
+                configMap(good),
+                configMap({ ...good, storage: { s3: {}, redirect: { disable: false } } }),
+            ]),
+            [],
+        );
     });
     it("fails a config without auth, and redirects to an internal endpoint", async () => {
         assert.match((await violations(registryAuthAndRedirects, [configMap({ storage: good.storage })])).join(), /no auth.htpasswd/);
-        assert.match((await violations(registryAuthAndRedirects, [configMap({ ...good, storage: { ...good.storage, redirect: { disable: false } } })])).join(), /redirects clients to its internal S3 endpoint/);
+        assert.match(
+            (
+                await violations(registryAuthAndRedirects, [
+                    configMap({ ...good, storage: { ...good.storage, redirect: { disable: false } } }),
+                ])
+            ).join(),
+            /redirects clients to its internal S3 endpoint/,
+        );
     });
     it("catches a dev registry whose uploaded config.yml lost its auth section", async () => {
-        const inputs = broken(await stackInputs("dev"), (i) => i.props.name === "orbit-registry", (props) => {
-            const upload = props.uploads.find((u: any) => u.file.endsWith("config.yml"));
-            const config = parse(upload.content);
-            delete config.auth;
-            upload.content = stringify(config);
-        });
+        const inputs = broken(
+            await stackInputs("dev"),
+            (i) => i.props.name === "orbit-registry",
+            (props) => {
+                const upload = props.uploads.find((u: any) => u.file.endsWith("config.yml"));
+                const config = parse(upload.content);
+                delete config.auth;
+                upload.content = stringify(config);
+            },
+        );
         assert.match((await violations(registryAuthAndRedirects, inputs)).join("\n"), /no auth.htpasswd/);
     });
     it("catches a prod registry config with redirects on", async () => {
-        const inputs = broken(await stackInputs("prod"), (i) => i.type === "kubernetes:core/v1:ConfigMap" && i.props.data["config.yml"] !== undefined, (props) => {
-            const config = parse(props.data["config.yml"]);
-            config.storage.redirect.disable = false;
-            props.data["config.yml"] = stringify(config);
-        });
+        const inputs = broken(
+            await stackInputs("prod"),
+            (i) => i.type === "kubernetes:core/v1:ConfigMap" && i.props.data["config.yml"] !== undefined,
+            (props) => {
+                const config = parse(props.data["config.yml"]);
+                config.storage.redirect.disable = false;
+                props.data["config.yml"] = stringify(config);
+            },
+        );
         assert.match((await violations(registryAuthAndRedirects, inputs)).join("\n"), /orbit-minio.orbit-registry.svc.cluster.local:9000/);
     });
 });
 
 describe("no-plaintext-credentials", () => {
-    const pod = (env: object[]) => ({ type: "kubernetes:apps/v1:Deployment", props: { spec: { template: { spec: { containers: [{ name: "app", env }] } } } } });
+    const pod = (env: object[]) => ({
+        type: "kubernetes:apps/v1:Deployment",
+        props: { spec: { template: { spec: { containers: [{ name: "app", env }] } } } },
+    });
     it("passes Secret references, harmless values and $(VAR) URLs", async () => {
         const env = [
             { name: "MINIO_ROOT_PASSWORD", valueFrom: { secretKeyRef: { name: "s", key: "k" } } },
             { name: "HOME", value: "/tmp" },
             { name: "MC_HOST_orbit", value: "http://$(USER):$(PASSWORD)@minio:9000" },
         ];
-        assert.deepStrictEqual(await violations(noPlaintextCredentials, [pod(env), { type: "kubernetes:core/v1:ConfigMap", props: { data: { "config.yml": "auth:\n  htpasswd:\n    path: /auth/htpasswd\n" } } }]), []);
+        assert.deepStrictEqual(
+            await violations(noPlaintextCredentials, [
+                pod(env),
+                {
+                    type: "kubernetes:core/v1:ConfigMap",
+                    props: { data: { "config.yml": "auth:\n  htpasswd:\n    path: /auth/htpasswd\n" } },
+                },
+            ]),
+            [],
+        );
     });
     it("fails credential-named plain env values, URLs with passwords and credentials in ConfigMaps", async () => {
-        assert.match((await violations(noPlaintextCredentials, [pod([{ name: "DB_PASSWORD", value: "fake-password" }])])).join(), /sets DB_PASSWORD as a plain value/);
-        assert.match((await violations(noPlaintextCredentials, [pod([{ name: "S3_URL", value: "http://user:fake-password@minio:9000" }])])).join(), /a URL with a password/);
-        const configMap = { type: "kubernetes:core/v1:ConfigMap", props: { data: { "config.yml": "storage:\n  s3:\n    secretkey: fakeSecretKey\n" } } };
-        assert.match((await violations(noPlaintextCredentials, [configMap])).join(), /ConfigMap key config.yml holds a credential assignment \(secretkey/);
+        assert.match(
+            (await violations(noPlaintextCredentials, [pod([{ name: "DB_PASSWORD", value: "fake-password" }])])).join(),
+            /sets DB_PASSWORD as a plain value/,
+        );
+        assert.match(
+            (await violations(noPlaintextCredentials, [pod([{ name: "S3_URL", value: "http://user:fake-password@minio:9000" }])])).join(),
+            /a URL with a password/,
+        );
+        const configMap = {
+            type: "kubernetes:core/v1:ConfigMap",
+            props: { data: { "config.yml": "storage:\n  s3:\n    secretkey: fakeSecretKey\n" } },
+        };
+        assert.match(
+            (await violations(noPlaintextCredentials, [configMap])).join(),
+            /ConfigMap key config.yml holds a credential assignment \(secretkey/,
+        );
     });
     it("catches an S3 secret key written as a plain env value in the prod registry", async () => {
-        const inputs = broken(await stackInputs("prod"), workload("orbit-registry"), (props) =>
-            props.spec.template.spec.containers[0].env = [{ name: "REGISTRY_STORAGE_S3_SECRETKEY", value: "fake-secret" }],
+        const inputs = broken(
+            await stackInputs("prod"),
+            workload("orbit-registry"),
+            (props) => (props.spec.template.spec.containers[0].env = [{ name: "REGISTRY_STORAGE_S3_SECRETKEY", value: "fake-secret" }]),
         );
         assert.match((await violations(noPlaintextCredentials, inputs)).join("\n"), /REGISTRY_STORAGE_S3_SECRETKEY as a plain value/);
     });
     it("catches the S3 keys written into the dev registry's uploaded config.yml", async () => {
-        const inputs = broken(await stackInputs("dev"), (i) => i.props.name === "orbit-registry", (props) => {
-            const upload = props.uploads.find((u: any) => u.file.endsWith("config.yml"));
-            const config = parse(upload.content);
-            config.storage.s3.accesskey = "fakeaccesskey";
-            upload.content = stringify(config);
-        });
+        const inputs = broken(
+            await stackInputs("dev"),
+            (i) => i.props.name === "orbit-registry",
+            (props) => {
+                const upload = props.uploads.find((u: any) => u.file.endsWith("config.yml"));
+                const config = parse(upload.content);
+                config.storage.s3.accesskey = "fakeaccesskey";
+                upload.content = stringify(config);
+            },
+        );
         assert.match((await violations(noPlaintextCredentials, inputs)).join("\n"), /config.yml holds a credential assignment \(accesskey/);
     });
 });
 
 describe("minio-not-exposed", () => {
-    const container = (ip?: string) => ({ type: "docker:index/container:Container", props: { name: "orbit-minio", ports: [{ internal: 9000, external: 9000, ip }] } });
+    const container = (ip?: string) => ({
+        type: "docker:index/container:Container",
+        props: { name: "orbit-minio", ports: [{ internal: 9000, external: 9000, ip }] },
+    });
     it("passes MinIO bound to loopback and ClusterIP Services", async () => {
-        assert.deepStrictEqual(await violations(minioNotExposed, [container("127.0.0.1"), { type: "kubernetes:core/v1:Service", props: { metadata: { name: "orbit-minio" }, spec: { type: "ClusterIP" } } }]), []);
+        assert.deepStrictEqual(
+            await violations(minioNotExposed, [
+                container("127.0.0.1"),
+                { type: "kubernetes:core/v1:Service", props: { metadata: { name: "orbit-minio" }, spec: { type: "ClusterIP" } } },
+            ]),
+            [],
+        );
     });
     it("fails MinIO on every address, NodePort/LoadBalancer Services and Ingresses to MinIO", async () => {
         assert.strictEqual((await violations(minioNotExposed, [container("0.0.0.0"), container(undefined), container("::")])).length, 3);
-        assert.strictEqual((await violations(minioNotExposed, [{ type: "kubernetes:core/v1:Service", props: { metadata: { name: "s3" }, spec: { type: "NodePort", selector: { "app.kubernetes.io/name": "minio" } } } }])).length, 1);
-        const ingress = { type: "kubernetes:networking.k8s.io/v1:Ingress", props: { metadata: { name: "s3" }, spec: { rules: [{ http: { paths: [{ backend: { service: { name: "orbit-minio" } } }] } }] } } };
+        assert.strictEqual(
+            (
+                await violations(minioNotExposed, [
+                    {
+                        type: "kubernetes:core/v1:Service",
+                        props: { metadata: { name: "s3" }, spec: { type: "NodePort", selector: { "app.kubernetes.io/name": "minio" } } },
+                    },
+                ])
+            ).length,
+            1,
+        );
+        const ingress = {
+            type: "kubernetes:networking.k8s.io/v1:Ingress",
+            props: {
+                metadata: { name: "s3" },
+                spec: { rules: [{ http: { paths: [{ backend: { service: { name: "orbit-minio" } } }] } }] },
+            },
+        };
         assert.match((await violations(minioNotExposed, [ingress])).join(), /routes to MinIO/);
     });
     it("catches the dev stack with bindAddress=0.0.0.0", async () => {
@@ -165,7 +273,11 @@ describe("minio-not-exposed", () => {
         assert.match(found[0], /MinIO's port 9000 is published on every address of the host \(0.0.0.0\)/);
     });
     it("catches a prod MinIO Service turned into a LoadBalancer", async () => {
-        const inputs = broken(await stackInputs("prod"), named("kubernetes:core/v1:Service", "orbit-minio"), (props) => (props.spec.type = "LoadBalancer"));
+        const inputs = broken(
+            await stackInputs("prod"),
+            named("kubernetes:core/v1:Service", "orbit-minio"),
+            (props) => (props.spec.type = "LoadBalancer"),
+        );
         assert.match((await violations(minioNotExposed, inputs)).join("\n"), /exposes MinIO as LoadBalancer/);
     });
 });
@@ -184,13 +296,27 @@ describe("pods-restricted", () => {
     };
     const deployment = (pod: object) => ({ type: "kubernetes:apps/v1:Deployment", props: { spec: { template: { spec: pod } } } });
     it("passes a restricted pod with limits and a readiness probe; a Job needs no probe", async () => {
-        const job = { type: "kubernetes:batch/v1:Job", props: { spec: { template: { spec: { ...restricted, containers: [{ ...restricted.containers[0], readinessProbe: undefined }] } } } } };
+        const job = {
+            type: "kubernetes:batch/v1:Job",
+            props: {
+                spec: { template: { spec: { ...restricted, containers: [{ ...restricted.containers[0], readinessProbe: undefined }] } } },
+            },
+        };
         assert.deepStrictEqual(await violations(podsRestricted, [deployment(restricted), job]), []);
     });
     it("fails root, privilege escalation, kept capabilities, no seccomp, no memory limit, no probe", async () => {
         const bad = deployment({ containers: [{ name: "app", securityContext: { runAsUser: 0 } }] });
         const found = (await violations(podsRestricted, [bad])).join("\n");
-        for (const expected of [/runAsNonRoot/, /user 0/, /allowPrivilegeEscalation/, /drop ALL/, /seccomp/, /memory limit/, /readiness probe/]) assert.match(found, expected);
+        for (const expected of [
+            /runAsNonRoot/,
+            /user 0/,
+            /allowPrivilegeEscalation/,
+            /drop ALL/,
+            /seccomp/,
+            /memory limit/,
+            /readiness probe/,
+        ])
+            assert.match(found, expected);
     });
     it("catches a prod registry container allowed to escalate privileges, without a memory limit", async () => {
         const inputs = broken(await stackInputs("prod"), workload("orbit-registry"), (props) => {
@@ -207,7 +333,10 @@ describe("pods-restricted", () => {
 describe("stateful-resources-protected", () => {
     const volume = (protect: boolean) => ({ type: "docker:index/volume:Volume", name: "data", props: {}, protect });
     it("passes protected stateful resources and ignores others", async () => {
-        assert.deepStrictEqual(await violations(statefulResourcesProtected, [volume(true), { type: "docker:index/network:Network", props: {} }]), []);
+        assert.deepStrictEqual(
+            await violations(statefulResourcesProtected, [volume(true), { type: "docker:index/network:Network", props: {} }]),
+            [],
+        );
     });
     it("fails an unprotected one, unless the stack says requireProtection=false", async () => {
         assert.strictEqual((await violations(statefulResourcesProtected, [volume(false)])).length, 1);
@@ -221,21 +350,42 @@ describe("stateful-resources-protected", () => {
     });
     it("catches the dev and docker+s3 stacks with protectData=false", async () => {
         assert.strictEqual((await violations(statefulResourcesProtected, await stackInputs("dev", { protectData: "false" }))).length, 2);
-        assert.strictEqual((await violations(statefulResourcesProtected, await stackInputs("docker+s3", { protectData: "false" }))).length, 1);
+        assert.strictEqual(
+            (await violations(statefulResourcesProtected, await stackInputs("docker+s3", { protectData: "false" }))).length,
+            1,
+        );
     });
 });
 
 describe("aws-buckets-private-and-encrypted", () => {
     const bucket = { type: "aws:s3/bucket:Bucket", name: "b", props: { bucket: "b-1" } };
-    const block = (flag: boolean) => ({ type: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", props: { bucket: "b-1", blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: flag } });
-    const sse = { type: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", props: { bucket: "b-1", rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" } }] } };
+    const block = (flag: boolean) => ({
+        type: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        props: { bucket: "b-1", blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: flag },
+    });
+    const sse = {
+        type: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        props: { bucket: "b-1", rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" } }] },
+    };
     it("passes a fully blocked, encrypted bucket", async () => {
         assert.deepStrictEqual(await violations(awsBucketsPrivateAndEncrypted, [bucket, block(true), sse]), []);
     });
     it("fails a partly public or unencrypted bucket, and settings of another bucket", async () => {
-        assert.match((await violations(awsBucketsPrivateAndEncrypted, [bucket, block(false), sse])).join(), /does not block all public access/);
+        assert.match(
+            (await violations(awsBucketsPrivateAndEncrypted, [bucket, block(false), sse])).join(),
+            /does not block all public access/,
+        );
         assert.match((await violations(awsBucketsPrivateAndEncrypted, [bucket, block(true)])).join(), /no default server-side encryption/);
-        assert.strictEqual((await violations(awsBucketsPrivateAndEncrypted, [bucket, { ...block(true), props: { ...block(true).props, bucket: "other" } }, sse])).length, 1);
+        assert.strictEqual(
+            (
+                await violations(awsBucketsPrivateAndEncrypted, [
+                    bucket,
+                    { ...block(true), props: { ...block(true).props, bucket: "other" } },
+                    sse,
+                ])
+            ).length,
+            1,
+        );
     });
     it("catches the kubernetes+s3 stack without encryption and with public buckets allowed", async () => {
         const inputs = broken(
@@ -250,14 +400,29 @@ describe("aws-buckets-private-and-encrypted", () => {
 });
 
 describe("iam-no-wildcards", () => {
-    const userPolicy = (statement: object) => ({ type: "aws:iam/userPolicy:UserPolicy", props: { policy: JSON.stringify({ Version: "2012-10-17", Statement: [statement] }) } });
+    const userPolicy = (statement: object) => ({
+        type: "aws:iam/userPolicy:UserPolicy",
+        props: { policy: JSON.stringify({ Version: "2012-10-17", Statement: [statement] }) },
+    });
     it("passes named actions on named resources, and Deny statements", async () => {
-        assert.deepStrictEqual(await violations(iamNoWildcards, [userPolicy({ Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::b/*"] }), userPolicy({ Effect: "Deny", Action: "s3:*", Resource: "*" })]), []);
+        assert.deepStrictEqual(
+            await violations(iamNoWildcards, [
+                userPolicy({ Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::b/*"] }),
+                userPolicy({ Effect: "Deny", Action: "s3:*", Resource: "*" }),
+            ]),
+            [],
+        );
     });
     it("fails *, service:*, NotAction and * resources", async () => {
         assert.strictEqual((await violations(iamNoWildcards, [userPolicy({ Effect: "Allow", Action: "*", Resource: "*" })])).length, 2);
-        assert.strictEqual((await violations(iamNoWildcards, [userPolicy({ Effect: "Allow", Action: ["s3:*"], Resource: ["arn:aws:s3:::b"] })])).length, 1);
-        assert.strictEqual((await violations(iamNoWildcards, [userPolicy({ Effect: "Allow", NotAction: "iam:*", Resource: ["arn:aws:s3:::b"] })])).length, 1);
+        assert.strictEqual(
+            (await violations(iamNoWildcards, [userPolicy({ Effect: "Allow", Action: ["s3:*"], Resource: ["arn:aws:s3:::b"] })])).length,
+            1,
+        );
+        assert.strictEqual(
+            (await violations(iamNoWildcards, [userPolicy({ Effect: "Allow", NotAction: "iam:*", Resource: ["arn:aws:s3:::b"] })])).length,
+            1,
+        );
     });
     it("catches s3:* in the docker+s3 stack's IAM user policy", async () => {
         const inputs = broken(await stackInputs("docker+s3"), ofType("aws:iam/userPolicy:UserPolicy"), (props) => {
@@ -283,13 +448,31 @@ describe("registry-ingress-unlimited-body", () => {
         props: { metadata: { annotations }, spec: { rules: [{ http: { paths: [{ backend: { service: { name: service } } }] } }] } },
     });
     it("passes proxy-body-size 0, and ignores other Ingresses", async () => {
-        assert.deepStrictEqual(await violations(registryIngressUnlimitedBody, [ingress({ "nginx.ingress.kubernetes.io/proxy-body-size": "0" }), ingress({}, "grafana")]), []);
+        assert.deepStrictEqual(
+            await violations(registryIngressUnlimitedBody, [
+                ingress({ "nginx.ingress.kubernetes.io/proxy-body-size": "0" }),
+                ingress({}, "grafana"),
+            ]),
+            [],
+        );
     });
     it("fails a missing or limited body size", async () => {
-        assert.strictEqual((await violations(registryIngressUnlimitedBody, [ingress({}), ingress({ "nginx.ingress.kubernetes.io/proxy-body-size": "100m" })])).length, 2);
+        assert.strictEqual(
+            (
+                await violations(registryIngressUnlimitedBody, [
+                    ingress({}),
+                    ingress({ "nginx.ingress.kubernetes.io/proxy-body-size": "100m" }),
+                ])
+            ).length,
+            2,
+        );
     });
     it("catches the prod Ingress limited to 1m", async () => {
-        const inputs = broken(await stackInputs("prod"), ofType("kubernetes:networking.k8s.io/v1:Ingress"), (props) => (props.metadata.annotations["nginx.ingress.kubernetes.io/proxy-body-size"] = "1m"));
+        const inputs = broken(
+            await stackInputs("prod"),
+            ofType("kubernetes:networking.k8s.io/v1:Ingress"),
+            (props) => (props.metadata.annotations["nginx.ingress.kubernetes.io/proxy-body-size"] = "1m"),
+        );
         assert.match((await violations(registryIngressUnlimitedBody, inputs)).join("\n"), /proxy-body-size: "1m"/);
     });
 });

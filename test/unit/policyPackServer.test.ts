@@ -17,7 +17,10 @@ const root = path.resolve(__dirname, "../..");
  * unpacked into a directory of its own; its npm dependencies come from the project's install.
  */
 function unpackedPolicyPack(into: string): string {
-    const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", into], { cwd: path.join(root, "policy"), encoding: "utf8" }).trim();
+    const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", into], {
+        cwd: path.join(root, "policy"),
+        encoding: "utf8",
+    }).trim();
     execFileSync("tar", ["-xzf", path.join(into, tarball), "-C", into]);
     const packDir = path.join(into, "package");
     fs.symlinkSync(path.join(root, "node_modules"), path.join(packDir, "node_modules"), "dir");
@@ -40,7 +43,10 @@ describe("the policy pack as the Pulumi engine runs it", function () {
         scratch = fs.mkdtempSync(path.join(os.tmpdir(), "orbit-policy-pack-"));
         const packDir = unpackedPolicyPack(scratch);
         assert.ok(!fs.existsSync(path.join(packDir, "..", "components")), "the unpacked pack sits alone");
-        pack = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "index.ts"], { cwd: packDir, stdio: ["ignore", "pipe", "pipe"] });
+        pack = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "index.ts"], {
+            cwd: packDir,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         let stderr = "";
         pack.stderr!.on("data", (chunk) => (stderr += chunk));
         const port = await new Promise<number>((resolve, reject) => {
@@ -62,7 +68,10 @@ describe("the policy pack as the Pulumi engine runs it", function () {
         );
         assert.strictEqual(info.getName(), "orbit-registry");
         const announced = info.getPoliciesList().map((p) => [p.getName(), p.getEnforcementlevel()]);
-        assert.deepStrictEqual(announced, policies.map((p) => [p.name, analyzer.EnforcementLevel.MANDATORY]));
+        assert.deepStrictEqual(
+            announced,
+            policies.map((p) => [p.name, analyzer.EnforcementLevel.MANDATORY]),
+        );
     });
 
     it("reports a violation for a resource the engine sends", async () => {

@@ -21,7 +21,10 @@ describe("app environment", () => {
             ORBIT_REGISTRY_PASS: "fake-password",
         }));
     it("gives orbit-www the URL and the service account password as its token", () =>
-        assert.deepStrictEqual(appEnvironment(access).orbitWwwEnv, { ORBIT_REGISTRY_URL: "orbit-registry:5000", ORBIT_REGISTRY_TOKEN: "fake-password" }));
+        assert.deepStrictEqual(appEnvironment(access).orbitWwwEnv, {
+            ORBIT_REGISTRY_URL: "orbit-registry:5000",
+            ORBIT_REGISTRY_TOKEN: "fake-password",
+        }));
     it("merges both apps' variables for one Secret, the shared URL once", () =>
         assert.deepStrictEqual(Object.keys(allAppVariables(appEnvironment(access))).sort(), [
             "ORBIT_REGISTRY_PASS",

@@ -14,7 +14,8 @@ const buckets = ["minio:index/s3Bucket:S3Bucket", "aws:s3/bucket:Bucket"];
  */
 describe("tearing a stack down as the README says", () => {
     it("is what the README tells users to do", () => {
-        for (const step of ["pulumi config set protectData false", "pulumi up", "pulumi destroy"]) assert.ok(readme.includes(step), `README lacks ${step}`);
+        for (const step of ["pulumi config set protectData false", "pulumi up", "pulumi destroy"])
+            assert.ok(readme.includes(step), `README lacks ${step}`);
     });
 
     const variants = {
@@ -30,7 +31,8 @@ describe("tearing a stack down as the README says", () => {
                 assert.ok(!resource.opts.protect, `${resource.name} is protected`);
                 assert.ok(!resource.opts.retainOnDelete, `${resource.name} is retained`);
             }
-            for (const bucket of run.resources.filter((r) => buckets.includes(r.type))) assert.strictEqual(bucket.inputs.forceDestroy, true, bucket.name);
+            for (const bucket of run.resources.filter((r) => buckets.includes(r.type)))
+                assert.strictEqual(bucket.inputs.forceDestroy, true, bucket.name);
         });
 
         it(`${variant}: with protectData true buckets are protected and never emptied`, async () => {

@@ -47,10 +47,13 @@ describe("GitHub Actions workflows", () => {
         assert.deepStrictEqual(parse(read("deploy.yml")).on.push.branches, ["main"]);
         assert.strictEqual(jobs.prod.environment, "prod");
         assert.strictEqual(jobs.prod.needs, "dev");
-        assert.deepStrictEqual(pulumiSteps("deploy.yml").map((s) => [s.with?.command, s.with?.["stack-name"], s.with?.policyPacks]), [
-            ["up", "dev", "policy"],
-            ["up", "prod", "policy"],
-        ]);
+        assert.deepStrictEqual(
+            pulumiSteps("deploy.yml").map((s) => [s.with?.command, s.with?.["stack-name"], s.with?.policyPacks]),
+            [
+                ["up", "dev", "policy"],
+                ["up", "prod", "policy"],
+            ],
+        );
     });
 
     it("pins pulumi/actions to a major version and takes backend and passphrase from secrets only", () => {

@@ -9,6 +9,20 @@ import { ClusterTools } from "./tools";
 
 export const fakeNodeName = "kwok-node-0";
 
+/** The admission chain of a typical cluster, Pod Security included. */
+const admissionPlugins = [
+    "NamespaceLifecycle",
+    "LimitRanger",
+    "ServiceAccount",
+    "DefaultStorageClass",
+    "DefaultTolerationSeconds",
+    "PodSecurity",
+    "ResourceQuota",
+    "MutatingAdmissionWebhook",
+    "ValidatingAdmissionWebhook",
+    "ValidatingAdmissionPolicy",
+];
+
 /**
  * A real Kubernetes control plane on 127.0.0.1: etcd, kube-apiserver (RBAC, Pod Security
  * admission), kube-controller-manager, kube-scheduler, and kwok acting as one node (it marks pods
@@ -24,61 +38,104 @@ export class ControlPlane {
 
     async start(): Promise<void> {
         const pki = makePki(path.join(this.dir, "pki"));
-        const [etcdPort, etcdPeerPort, apiPort, controllerPort, schedulerPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+        const [etcdPort, etcdPeerPort, apiPort, controllerPort, schedulerPort] = await Promise.all([
+            freePort(),
+            freePort(),
+            freePort(),
+            freePort(),
+            freePort(),
+        ]);
         const server = `https://127.0.0.1:${apiPort}`;
         this.kubeconfig = writeKubeconfig(path.join(this.dir, "admin.kubeconfig"), server, pki);
         this.api = new KubeApi(server, pki);
         const env = { PATH: process.env.PATH, HOME: this.dir };
 
         const etcdUrl = `http://127.0.0.1:${etcdPort}`;
-        this.spawn("etcd", this.tools.etcd, [
-            `--data-dir=${path.join(this.dir, "etcd")}`,
-            `--listen-client-urls=${etcdUrl}`,
-            `--advertise-client-urls=${etcdUrl}`,
-            `--listen-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
-            `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
-            `--initial-cluster=default=http://127.0.0.1:${etcdPeerPort}`,
-            "--log-level=warn",
-        ], env);
+        this.spawn(
+            "etcd",
+            this.tools.etcd,
+            [
+                `--data-dir=${path.join(this.dir, "etcd")}`,
+                `--listen-client-urls=${etcdUrl}`,
+                `--advertise-client-urls=${etcdUrl}`,
+                `--listen-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
+                `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
+                `--initial-cluster=default=http://127.0.0.1:${etcdPeerPort}`,
+                "--log-level=warn",
+            ],
+            env,
+        );
         this.spawn("kube-apiserver", this.tools.apiserver, this.apiserverFlags(pki, etcdUrl, apiPort), env);
-        await waitUntil("kube-apiserver /readyz", async () => (await this.api.request("GET", "/readyz")).status === 200, 90_000, () => this.logs());
+        await waitUntil(
+            "kube-apiserver /readyz",
+            async () => (await this.api.request("GET", "/readyz")).status === 200,
+            90_000,
+            () => this.logs(),
+        );
 
-        const kubeconfigFlags = [`--kubeconfig=${this.kubeconfig}`, `--authentication-kubeconfig=${this.kubeconfig}`, `--authorization-kubeconfig=${this.kubeconfig}`];
-        this.spawn("kube-controller-manager", this.tools.controllerManager, [
-            ...kubeconfigFlags,
-            "--bind-address=127.0.0.1",
-            `--secure-port=${controllerPort}`,
-            "--leader-elect=false",
-            `--service-account-private-key-file=${pki.serviceAccountKey}`,
-            `--root-ca-file=${pki.caCert}`,
-            "--use-service-account-credentials=false",
-            "--controllers=*",
-            `--cert-dir=${path.join(this.dir, "controller-manager")}`,
-        ], env);
-        this.spawn("kube-scheduler", this.tools.scheduler, [
-            ...kubeconfigFlags,
-            "--bind-address=127.0.0.1",
-            `--secure-port=${schedulerPort}`,
-            "--leader-elect=false",
-        ], env);
+        const kubeconfigFlags = [
+            `--kubeconfig=${this.kubeconfig}`,
+            `--authentication-kubeconfig=${this.kubeconfig}`,
+            `--authorization-kubeconfig=${this.kubeconfig}`,
+        ];
+        this.spawn(
+            "kube-controller-manager",
+            this.tools.controllerManager,
+            [
+                ...kubeconfigFlags,
+                "--bind-address=127.0.0.1",
+                `--secure-port=${controllerPort}`,
+                "--leader-elect=false",
+                `--service-account-private-key-file=${pki.serviceAccountKey}`,
+                `--root-ca-file=${pki.caCert}`,
+                "--use-service-account-credentials=false",
+                "--controllers=*",
+                `--cert-dir=${path.join(this.dir, "controller-manager")}`,
+            ],
+            env,
+        );
+        this.spawn(
+            "kube-scheduler",
+            this.tools.scheduler,
+            [...kubeconfigFlags, "--bind-address=127.0.0.1", `--secure-port=${schedulerPort}`, "--leader-elect=false"],
+            env,
+        );
 
         await this.api.create(fakeNode());
         const stages = path.join(this.dir, "kwok-stages.yaml");
         fs.writeFileSync(stages, this.tools.kwokStages.map((file) => fs.readFileSync(file, "utf8").trim()).join("\n---\n"));
-        this.spawn("kwok", this.tools.kwok, [
-            `--kubeconfig=${this.kubeconfig}`,
-            `--config=${stages}`,
-            "--manage-all-nodes=true",
-            "--cidr=10.244.0.0/16",
-            "--node-ip=10.10.0.1",
-            "--node-lease-duration-seconds=40",
-        ], env);
+        this.spawn(
+            "kwok",
+            this.tools.kwok,
+            [
+                `--kubeconfig=${this.kubeconfig}`,
+                `--config=${stages}`,
+                "--manage-all-nodes=true",
+                "--cidr=10.244.0.0/16",
+                "--node-ip=10.10.0.1",
+                "--node-lease-duration-seconds=40",
+            ],
+            env,
+        );
 
-        await waitUntil("the kwok node to be Ready", async () => {
-            const node = await this.api.get("v1", "Node", fakeNodeName);
-            return node?.status?.conditions?.some((c: { type: string; status: string }) => c.type === "Ready" && c.status === "True") ?? false;
-        }, 60_000, () => this.logs());
-        await waitUntil("serviceaccount default/default", async () => (await this.api.get("v1", "ServiceAccount", "default", "default")) !== undefined, 60_000, () => this.logs());
+        await waitUntil(
+            "the kwok node to be Ready",
+            async () => {
+                const node = await this.api.get("v1", "Node", fakeNodeName);
+                return (
+                    node?.status?.conditions?.some((c: { type: string; status: string }) => c.type === "Ready" && c.status === "True") ??
+                    false
+                );
+            },
+            60_000,
+            () => this.logs(),
+        );
+        await waitUntil(
+            "serviceaccount default/default",
+            async () => (await this.api.get("v1", "ServiceAccount", "default", "default")) !== undefined,
+            60_000,
+            () => this.logs(),
+        );
     }
 
     /** Stops every process this control plane started and removes its files. */
@@ -111,7 +168,7 @@ export class ControlPlane {
             `--service-account-signing-key-file=${pki.serviceAccountKey}`,
             "--service-cluster-ip-range=10.0.0.0/24",
             "--authorization-mode=RBAC",
-            "--enable-admission-plugins=NamespaceLifecycle,LimitRanger,ServiceAccount,DefaultStorageClass,DefaultTolerationSeconds,PodSecurity,ResourceQuota,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ValidatingAdmissionPolicy",
+            `--enable-admission-plugins=${admissionPlugins.join(",")}`,
             `--cert-dir=${path.join(this.dir, "apiserver")}`,
         ];
     }

@@ -46,7 +46,11 @@ export class Deployer {
         return kubernetesObjects(run).map(({ resource, object }) => {
             const named = structuredClone(object);
             named.metadata = { ...named.metadata, name: named.metadata?.name ?? this.autoname(resource.name) };
-            return { resource: resource.name, object: named, dependsOn: dependsOnNames(resource).filter((name) => kubernetesResources.has(name)) };
+            return {
+                resource: resource.name,
+                object: named,
+                dependsOn: dependsOnNames(resource).filter((name) => kubernetesResources.has(name)),
+            };
         });
     }
 
@@ -112,8 +116,17 @@ export class Deployer {
 
     /** The pods behind a Service's EndpointSlices that are ready to serve. */
     async readyEndpoints(service: KubeObject): Promise<string[]> {
-        const slices = await this.api.list("discovery.k8s.io/v1", "EndpointSlice", service.metadata.namespace, `kubernetes.io/service-name=${service.metadata.name}`);
-        return slices.flatMap((slice) => (slice.endpoints ?? []).filter((e: KubeObject) => e.conditions?.ready !== false).map((e: KubeObject) => e.targetRef?.name as string));
+        const slices = await this.api.list(
+            "discovery.k8s.io/v1",
+            "EndpointSlice",
+            service.metadata.namespace,
+            `kubernetes.io/service-name=${service.metadata.name}`,
+        );
+        return slices.flatMap((slice) =>
+            (slice.endpoints ?? [])
+                .filter((e: KubeObject) => e.conditions?.ready !== false)
+                .map((e: KubeObject) => e.targetRef?.name as string),
+        );
     }
 
     /** Applies one object and returns the server's answer, or the ApiError it refused it with. */

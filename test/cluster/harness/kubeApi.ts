@@ -60,7 +60,10 @@ export class KubeApi {
                 {
                     method,
                     agent: this.agent,
-                    headers: { accept: "application/json", ...(payload ? { "content-type": contentType, "content-length": Buffer.byteLength(payload) } : {}) },
+                    headers: {
+                        accept: "application/json",
+                        ...(payload ? { "content-type": contentType, "content-length": Buffer.byteLength(payload) } : {}),
+                    },
                     timeout: 30_000,
                 },
                 (response) => {
@@ -76,7 +79,8 @@ export class KubeApi {
                         }
                         const warnings: string[] = [];
                         for (let i = 0; i < response.rawHeaders.length; i += 2) {
-                            if (response.rawHeaders[i].toLowerCase() === "warning") warnings.push(unquoteWarning(response.rawHeaders[i + 1]));
+                            if (response.rawHeaders[i].toLowerCase() === "warning")
+                                warnings.push(unquoteWarning(response.rawHeaders[i + 1]));
                         }
                         resolve({ status: response.statusCode ?? 0, body: parsed, warnings });
                     });

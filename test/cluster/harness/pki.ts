@@ -26,6 +26,8 @@ const serverNames = [
     "DNS:kubernetes.default.svc.cluster.local",
 ];
 
+const leafExtensions = "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n";
+
 /** A CA, an apiserver serving certificate, an admin client certificate and a service-account key pair. */
 export function makePki(dir: string): ClusterPki {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -36,14 +38,43 @@ export function makePki(dir: string): ClusterPki {
         key(`${name}.key`);
         openssl("req", "-new", "-key", file(`${name}.key`), "-subj", subject, "-out", file(`${name}.csr`));
         fs.writeFileSync(file(`${name}.ext`), extensions);
-        openssl("x509", "-req", "-in", file(`${name}.csr`), "-CA", file("ca.crt"), "-CAkey", file("ca.key"), "-CAcreateserial",
-            "-days", "2", "-sha256", "-extfile", file(`${name}.ext`), "-out", file(`${name}.crt`));
+        openssl(
+            "x509",
+            "-req",
+            "-in",
+            file(`${name}.csr`),
+            "-CA",
+            file("ca.crt"),
+            "-CAkey",
+            file("ca.key"),
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-sha256",
+            "-extfile",
+            file(`${name}.ext`),
+            "-out",
+            file(`${name}.crt`),
+        );
     };
 
     key("ca.key");
-    openssl("req", "-x509", "-new", "-key", file("ca.key"), "-subj", "/CN=orbit-registry-test-ca", "-days", "2", "-sha256", "-out", file("ca.crt"));
-    signed("apiserver", "/CN=kube-apiserver", `basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${serverNames.join(",")}\n`);
-    signed("admin", "/CN=orbit-registry-test-admin/O=system:masters", "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n");
+    openssl(
+        "req",
+        "-x509",
+        "-new",
+        "-key",
+        file("ca.key"),
+        "-subj",
+        "/CN=orbit-registry-test-ca",
+        "-days",
+        "2",
+        "-sha256",
+        "-out",
+        file("ca.crt"),
+    );
+    signed("apiserver", "/CN=kube-apiserver", `${leafExtensions}extendedKeyUsage=serverAuth\nsubjectAltName=${serverNames.join(",")}\n`);
+    signed("admin", "/CN=orbit-registry-test-admin/O=system:masters", `${leafExtensions}extendedKeyUsage=clientAuth\n`);
     key("sa.key");
     openssl("rsa", "-in", file("sa.key"), "-pubout", "-out", file("sa.pub"));
 

@@ -14,7 +14,9 @@ export interface ClusterTools {
     kwokStages: string[];
 }
 
-const kwokModuleStages = ["node-fast", "node-heartbeat", "pod-ready", "pod-complete", "pod-delete"].map((stage) => path.join(root, ".tools/kwok-stages", `${stage}.yaml`));
+const kwokModuleStages = ["node-fast", "node-heartbeat", "pod-ready", "pod-complete", "pod-delete"].map((stage) =>
+    path.join(root, ".tools/kwok-stages", `${stage}.yaml`),
+);
 const suiteStages = [path.join(root, "test/cluster/kwok/ingress-address.yaml")];
 
 /** The control-plane binaries scripts/setup-cluster.sh builds into .tools/bin, or what is missing. */

@@ -32,7 +32,15 @@ export class MinioServer {
         this.process = new ManagedProcess(
             "minio",
             this.binary,
-            ["server", this.dataDir, "--address", `127.0.0.1:${this.port}`, "--console-address", `127.0.0.1:${this.consolePort}`, "--quiet"],
+            [
+                "server",
+                this.dataDir,
+                "--address",
+                `127.0.0.1:${this.port}`,
+                "--console-address",
+                `127.0.0.1:${this.consolePort}`,
+                "--quiet",
+            ],
             {
                 PATH: process.env.PATH,
                 HOME: this.dataDir,
@@ -42,8 +50,11 @@ export class MinioServer {
                 MINIO_BROWSER: "off",
             },
         ).start();
-        await waitUntil("MinIO /minio/health/ready", async () => (await statusOf(`${this.endpoint}/minio/health/ready`)) === 200, 60_000, () =>
-            this.process!.log(),
+        await waitUntil(
+            "MinIO /minio/health/ready",
+            async () => (await statusOf(`${this.endpoint}/minio/health/ready`)) === 200,
+            60_000,
+            () => this.process!.log(),
         );
     }
 

@@ -8,7 +8,8 @@ const sha256 = (data: Buffer) => `sha256:${crypto.createHash("sha256").update(da
 /** A one-file POSIX ustar archive: the smallest valid image layer. */
 function tarWithOneFile(name: string, content: Buffer): Buffer {
     const header = Buffer.alloc(512);
-    const field = (offset: number, length: number, value: string) => header.write(value.padEnd(length, "\0").slice(0, length), offset, "ascii");
+    const field = (offset: number, length: number, value: string) =>
+        header.write(value.padEnd(length, "\0").slice(0, length), offset, "ascii");
     const octal = (offset: number, length: number, value: number) => field(offset, length, value.toString(8).padStart(length - 1, "0"));
     field(0, 100, name);
     octal(100, 8, 0o644);
@@ -76,7 +77,13 @@ export function writeOciImage(layoutDir: string, tag: string, layerSizes: number
         path.join(layoutDir, "index.json"),
         JSON.stringify({
             schemaVersion: 2,
-            manifests: [{ mediaType: "application/vnd.oci.image.manifest.v1+json", ...manifest, annotations: { "org.opencontainers.image.ref.name": tag } }],
+            manifests: [
+                {
+                    mediaType: "application/vnd.oci.image.manifest.v1+json",
+                    ...manifest,
+                    annotations: { "org.opencontainers.image.ref.name": tag },
+                },
+            ],
         }),
     );
     return {
@@ -94,9 +101,14 @@ export function readBlob(layoutDir: string, digest: string): Buffer {
 }
 
 /** The manifest the layout's index names for `tag`. */
-export function readManifest(layoutDir: string, tag: string): { digest: string; layers: Array<{ digest: string }>; config: { digest: string } } {
+export function readManifest(
+    layoutDir: string,
+    tag: string,
+): { digest: string; layers: Array<{ digest: string }>; config: { digest: string } } {
     const index = JSON.parse(fs.readFileSync(path.join(layoutDir, "index.json"), "utf8"));
-    const entry = index.manifests.find((m: { annotations?: Record<string, string> }) => m.annotations?.["org.opencontainers.image.ref.name"] === tag);
+    const entry = index.manifests.find(
+        (m: { annotations?: Record<string, string> }) => m.annotations?.["org.opencontainers.image.ref.name"] === tag,
+    );
     if (!entry) throw new Error(`no manifest tagged ${tag} in ${layoutDir}`);
     return { digest: entry.digest, ...JSON.parse(readBlob(layoutDir, entry.digest).toString()) };
 }

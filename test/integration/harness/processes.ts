@@ -10,7 +10,11 @@ process.on("exit", () => {
     for (const child of running) child.kill("SIGKILL");
     for (const dir of scratchDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
-for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) process.once(signal, () => process.exit(code));
+for (const [signal, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+] as const)
+    process.once(signal, () => process.exit(code));
 
 /** Removes `dir` when the process exits, however it exits; returns it. */
 export function removedOnExit(dir: string): string {

@@ -68,7 +68,12 @@ export class RegistryServer {
             HOME: this.args.dir,
             ...registrySecretEnv(this.args.secrets),
         }).start();
-        await waitUntil("the registry's /v2/", async () => (await statusOf(`${this.url}/v2/`)) === 401, 30_000, () => this.process!.log());
+        await waitUntil(
+            "the registry's /v2/",
+            async () => (await statusOf(`${this.url}/v2/`)) === 401,
+            30_000,
+            () => this.process!.log(),
+        );
     }
 
     async stop(): Promise<void> {

@@ -22,7 +22,9 @@ export class Skopeo {
     /** Writes an auth file for `host`; `undefined` credentials mean anonymous. */
     authFile(name: string, host: string, credentials?: { user: string; password: string }): string {
         const file = path.join(this.dir, `${name}.auth.json`);
-        const auths = credentials ? { [host]: { auth: Buffer.from(`${credentials.user}:${credentials.password}`).toString("base64") } } : {};
+        const auths = credentials
+            ? { [host]: { auth: Buffer.from(`${credentials.user}:${credentials.password}`).toString("base64") } }
+            : {};
         fs.writeFileSync(file, JSON.stringify({ auths }), { mode: 0o600 });
         return file;
     }
@@ -32,7 +34,19 @@ export class Skopeo {
         return new Promise((resolve) => {
             execFile(
                 this.binary,
-                ["--insecure-policy", "copy", "--quiet", "--retry-times", "0", "--src-tls-verify=false", "--dest-tls-verify=false", "--authfile", authFile, source, destination],
+                [
+                    "--insecure-policy",
+                    "copy",
+                    "--quiet",
+                    "--retry-times",
+                    "0",
+                    "--src-tls-verify=false",
+                    "--dest-tls-verify=false",
+                    "--authfile",
+                    authFile,
+                    source,
+                    destination,
+                ],
                 { timeout: timeoutMs, env: { PATH: process.env.PATH, HOME: this.dir, TMPDIR: this.dir }, maxBuffer: 10 * 1024 * 1024 },
                 (error, stdout, stderr) =>
                     resolve({

@@ -36,7 +36,10 @@ export class LocalRegistryStack {
     registry!: RegistryServer;
 
     constructor(private readonly tools: Tools) {
-        this.minio = new MinioServer(tools.minio, path.join(this.dir, "minio-data"), { user: `root${randomSecret(6)}`, password: randomSecret() });
+        this.minio = new MinioServer(tools.minio, path.join(this.dir, "minio-data"), {
+            user: `root${randomSecret(6)}`,
+            password: randomSecret(),
+        });
         this.mc = new Mc(tools.mc, path.join(this.dir, "mc"));
         this.skopeo = new Skopeo(tools.skopeo, path.join(this.dir, "skopeo"));
     }
@@ -62,7 +65,13 @@ export class LocalRegistryStack {
     /** Creates (or, run again, confirms) the bucket, the registry's user and policy with the program's script. */
     provision(): Promise<string> {
         const root = this.mc.alias("root", this.minio.endpoint, this.minio.root.user, this.minio.root.password);
-        return this.mc.provision(root, this.bucket, this.registryS3.accessKey, this.registryS3.secretKey, registryBucketPolicy(this.bucket));
+        return this.mc.provision(
+            root,
+            this.bucket,
+            this.registryS3.accessKey,
+            this.registryS3.secretKey,
+            registryBucketPolicy(this.bucket),
+        );
     }
 
     /** Stops every process and removes every file of the run. */
