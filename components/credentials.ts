@@ -30,7 +30,8 @@ export class Credentials extends pulumi.ComponentResource {
         this.registryPassword = pulumi.secret(registryPassword.result);
         this.registryPasswordBcrypt = pulumi.secret(registryPassword.bcryptHash);
         this.httpSecret = randomSecret(this, `${name}-registry-http-secret`, 64);
-        this.registerOutputs({});
+        // Secret outputs stay encrypted in the state.
+        this.registerOutputs({ registryUser: this.registryUser, registryPassword: this.registryPassword, httpSecret: this.httpSecret });
     }
 
     /** The service account as the apps use it, at the registry address `url` (secret). */
@@ -56,6 +57,11 @@ export class MinioCredentials extends pulumi.ComponentResource {
         this.rootPassword = randomSecret(this, `${name}-root-password`, 40);
         this.registryAccessKey = randomSecret(this, `${name}-registry-access-key`, 20);
         this.registrySecretKey = randomSecret(this, `${name}-registry-secret-key`, 40);
-        this.registerOutputs({});
+        this.registerOutputs({
+            rootUser: this.rootUser,
+            rootPassword: this.rootPassword,
+            registryAccessKey: this.registryAccessKey,
+            registrySecretKey: this.registrySecretKey,
+        });
     }
 }

@@ -20,12 +20,15 @@ export class NetworkPolicies extends pulumi.ComponentResource {
     constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("orbit:registry:NetworkPolicies", name, {}, opts);
         const childOpts = { parent: this, dependsOn: args.after };
-        const policy = (suffix: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) =>
-            new k8s.networking.v1.NetworkPolicy(
+        const policyNames: pulumi.Output<string>[] = [];
+        const policy = (suffix: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) => {
+            const created = new k8s.networking.v1.NetworkPolicy(
                 `${name}-${suffix}`,
                 { metadata: { name: `orbit-registry-${suffix}`, namespace: args.namespace }, spec },
                 childOpts,
             );
+            policyNames.push(created.metadata.name);
+        };
 
         policy("default-deny-ingress", { podSelector: {}, policyTypes: ["Ingress"] });
         policy("registry-ingress", {
@@ -50,6 +53,6 @@ export class NetworkPolicies extends pulumi.ComponentResource {
                 ],
             });
         }
-        this.registerOutputs({});
+        this.registerOutputs({ policyNames });
     }
 }
