@@ -4,6 +4,7 @@ import { RawConfig } from "../../components/config";
 import { randomSecrets, runProgram, SecretSource } from "../helpers/mockProgram";
 import { stackConfig } from "../helpers/stackConfig";
 import { waitUntil } from "../integration/harness/net";
+import { requireTools } from "../integration/harness/tools";
 import { ControlPlane } from "./harness/controlPlane";
 import { AppliedObject, Deployer, StackObject } from "./harness/deployer";
 import { KubeObject } from "./harness/kubeApi";
@@ -33,14 +34,7 @@ describe("the prod stack on a real Kubernetes control plane", function () {
     let plane: ControlPlane;
 
     before(async function () {
-        const { tools, missing } = findClusterTools();
-        if (!tools) {
-            const message = `cluster tools missing (${missing.join(", ")}); ${clusterInstallHint}`;
-            if (process.env.CI === "true") throw new Error(message);
-            console.warn(`    skipped: ${message}`);
-            this.skip();
-        }
-        plane = new ControlPlane(tools!);
+        plane = new ControlPlane(requireTools(this, "cluster tools", findClusterTools(), clusterInstallHint));
         await plane.start();
     });
 

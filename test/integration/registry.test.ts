@@ -8,7 +8,7 @@ import { bashHttpCheck } from "../../components/docker/healthcheck";
 import { statusOf, waitUntil } from "./harness/net";
 import { OciImage, readBlob, readManifest, writeOciImage } from "./harness/ociImage";
 import { Credentials, LocalRegistryStack } from "./harness/stack";
-import { findTools, installHint } from "./harness/tools";
+import { findTools, installHint, requireTools } from "./harness/tools";
 
 const MiB = 1024 * 1024;
 const repository = "acme-workspace/web-app";
@@ -55,14 +55,7 @@ describe("the generated registry configuration on real MinIO, Distribution and s
     }
 
     before(async function () {
-        const { tools, missing } = findTools();
-        if (!tools) {
-            const message = `integration tools missing (${missing.join(", ")}); ${installHint}`;
-            if (process.env.CI === "true") throw new Error(message);
-            console.warn(`    skipped: ${message}`);
-            this.skip();
-        }
-        stack = new LocalRegistryStack(tools);
+        stack = new LocalRegistryStack(requireTools(this, "integration tools", findTools(), installHint));
         await stack.start();
         serviceAuth = stack.skopeo.authFile("service", stack.registry.host, stack.serviceAccount);
     });

@@ -47,6 +47,20 @@ const ofType = (type: string) => (input: PolicyInput) => input.type === type;
 const named = (type: string, name: string) => (input: PolicyInput) => input.type === type && input.props.metadata?.name === name;
 const workload = (name: string) => named("kubernetes:apps/v1:Deployment", name);
 
+/** The dev stack's policy inputs with the registry container's uploaded config.yml edited by `edit`. */
+async function devWithRegistryConfig(edit: (config: any) => void): Promise<PolicyInput[]> {
+    return broken(
+        await stackInputs("dev"),
+        (i) => i.props.name === "orbit-registry",
+        (props) => {
+            const upload = props.uploads.find((u: any) => u.file.endsWith("config.yml"));
+            const config = parse(upload.content);
+            edit(config);
+            upload.content = stringify(config);
+        },
+    );
+}
+
 describe("policy pack", () => {
     it("names each policy in kebab-case, describes it and makes it mandatory", () => {
         assert.strictEqual(policies.length, 9);
@@ -142,16 +156,9 @@ describe("registry-auth-and-redirects", () => {
         );
     });
     it("catches a dev registry whose uploaded config.yml lost its auth section", async () => {
-        const inputs = broken(
-            await stackInputs("dev"),
-            (i) => i.props.name === "orbit-registry",
-            (props) => {
-                const upload = props.uploads.find((u: any) => u.file.endsWith("config.yml"));
-                const config = parse(upload.content);
-                delete config.auth;
-                upload.content = stringify(config);
-            },
-        );
+        const inputs = await devWithRegistryConfig((config) => {
+            delete config.auth;
+        });
         assert.match((await violations(registryAuthAndRedirects, inputs)).join("\n"), /no auth.htpasswd/);
     });
     it("catches a prod registry config with redirects on", async () => {
@@ -217,16 +224,9 @@ describe("no-plaintext-credentials", () => {
         assert.match((await violations(noPlaintextCredentials, inputs)).join("\n"), /REGISTRY_STORAGE_S3_SECRETKEY as a plain value/);
     });
     it("catches the S3 keys written into the dev registry's uploaded config.yml", async () => {
-        const inputs = broken(
-            await stackInputs("dev"),
-            (i) => i.props.name === "orbit-registry",
-            (props) => {
-                const upload = props.uploads.find((u: any) => u.file.endsWith("config.yml"));
-                const config = parse(upload.content);
-                config.storage.s3.accesskey = "fakeaccesskey";
-                upload.content = stringify(config);
-            },
-        );
+        const inputs = await devWithRegistryConfig((config) => {
+            config.storage.s3.accesskey = "fakeaccesskey";
+        });
         assert.match((await violations(noPlaintextCredentials, inputs)).join("\n"), /config.yml holds a credential assignment \(accesskey/);
     });
 });

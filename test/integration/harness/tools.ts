@@ -31,3 +31,15 @@ export function findTools(): { tools?: Tools; missing: string[] } {
 }
 
 export const installHint = "install them with: bash scripts/setup-integration.sh";
+
+/**
+ * The tools a suite needs, or: under CI=true a failure naming what is missing (CI must never skip);
+ * elsewhere the suite skips with the command that installs them.
+ */
+export function requireTools<T>(suite: Mocha.Context, what: string, found: { tools?: T; missing: string[] }, hint: string): T {
+    if (found.tools) return found.tools;
+    const message = `${what} missing (${found.missing.join(", ")}); ${hint}`;
+    if (process.env.CI === "true") throw new Error(message);
+    console.warn(`    skipped: ${message}`);
+    return suite.skip();
+}
