@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { closest } from "fastest-levenshtein";
+import { DistributionVersion, registryVersionSettings, RegistryVersionSetting, resolveDistributionVersion } from "./distributionVersion";
 import { RegistryLogLevel, registryLogLevels } from "./registryConfig";
 import * as rules from "./validators";
 
@@ -12,8 +13,12 @@ export const storageKinds = ["minio", "s3"] as const;
 export interface CommonConfig {
     bucketName: string;
     registryImage: string;
+    /** Distribution's major version, from registryVersion or the image tag. */
+    distributionVersion: DistributionVersion;
     registryUser: string;
     registryLogLevel: RegistryLogLevel;
+    /** What URLs of non-distributable layers may match; empty refuses them. */
+    foreignLayerUrls: string;
     protectData: boolean;
 }
 
@@ -73,9 +78,11 @@ const keyRules = {
     storage: rules.oneOf(storageKinds),
     bucketName: rules.bucketName,
     registryImage: rules.pinnedImage,
+    registryVersion: rules.oneOf(registryVersionSettings),
     minioImage: rules.pinnedImage,
     registryUser: rules.htpasswdUser,
     registryLogLevel: rules.oneOf(registryLogLevels),
+    foreignLayerUrls: rules.optionalRegularExpression,
     protectData: rules.boolean,
     bindAddress: rules.ipAddress,
     registryPort: rules.port,
@@ -153,6 +160,19 @@ export function parseConfig(raw: RawConfig): OrbitRegistryConfig {
     if (raw.target === "kubernetes" && !raw.ingressHost) {
         problems.push(missing("ingressHost", "the kubernetes target serves the registry on this host"));
     }
+    if (
+        raw.registryImage !== undefined &&
+        raw.registryVersion !== undefined &&
+        !problems.some((p) => /registry(Image|Version) =/.test(p))
+    ) {
+        const version = resolveDistributionVersion(raw.registryImage, raw.registryVersion as RegistryVersionSetting);
+        if (typeof version === "object") {
+            problems.push(
+                `${qualifiedKey("registryVersion")} = ${JSON.stringify(raw.registryVersion)} does not fit ` +
+                    `${qualifiedKey("registryImage")} = ${JSON.stringify(raw.registryImage)}: ${version.problem}`,
+            );
+        }
+    }
     if (raw.storage === "s3" && raw.awsRegion === undefined) {
         problems.push(missing("awsRegion", "storage s3 creates the bucket in this region"));
     }
@@ -167,8 +187,13 @@ function typedConfig(raw: Record<ConfigKey, string>): OrbitRegistryConfig {
     const common: CommonConfig = {
         bucketName: raw.bucketName,
         registryImage: raw.registryImage,
+        distributionVersion: resolveDistributionVersion(
+            raw.registryImage,
+            raw.registryVersion as RegistryVersionSetting,
+        ) as DistributionVersion,
         registryUser: raw.registryUser,
         registryLogLevel: raw.registryLogLevel as RegistryLogLevel,
+        foreignLayerUrls: raw.foreignLayerUrls,
         protectData: raw.protectData === "true",
     };
     const target: TargetConfig =

@@ -1,4 +1,5 @@
 import { stringify } from "yaml";
+import type { DistributionVersion } from "./distributionVersion";
 
 /** Where the registry keeps its data. `regionEndpoint` is set for MinIO and absent for AWS S3. */
 export interface S3Storage {
@@ -11,6 +12,7 @@ export interface S3Storage {
 }
 
 export interface RegistryConfigOptions {
+    distributionVersion: DistributionVersion;
     storage: S3Storage;
     /** Path of the htpasswd file inside the registry's filesystem. */
     htpasswdPath: string;
@@ -18,6 +20,11 @@ export interface RegistryConfigOptions {
     httpAddr: string;
     /** Listener for /debug/health and /metrics; never published. */
     debugAddr: string;
+    /**
+     * A regular expression the URLs of non-distributable ("foreign") layers in pushed manifests must
+     * match; empty refuses every manifest with layer URLs.
+     */
+    foreignLayerUrls: string;
     /** How often the storage driver health check runs, e.g. "10s". */
     healthInterval?: string;
     logLevel?: RegistryLogLevel;
@@ -45,6 +52,9 @@ export function renderRegistryConfig(options: RegistryConfigOptions): string {
     if (storage.regionEndpoint) {
         s3.regionendpoint = storage.regionEndpoint;
         s3.secure = new URL(storage.regionEndpoint).protocol === "https:";
+        // Distribution 3 addresses buckets as <bucket>.<host> unless told otherwise, which MinIO's
+        // host name cannot serve; 2.8 uses path style with any regionendpoint.
+        if (options.distributionVersion === 3) s3.forcepathstyle = true;
     } else {
         s3.secure = true;
     }
@@ -72,6 +82,9 @@ export function renderRegistryConfig(options: RegistryConfigOptions): string {
         health: {
             storagedriver: { enabled: true, interval: options.healthInterval ?? "10s", threshold: 3 },
         },
+        // Clients fetch such layers from the URLs themselves (Windows base images do this); the
+        // registry never does. Without an allow list it refuses every manifest that names one.
+        ...(options.foreignLayerUrls ? { validation: { manifests: { urls: { allow: [options.foreignLayerUrls] } } } } : {}),
     };
     return stringify(config);
 }

@@ -1,34 +1,47 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Credentials } from "./credentials";
+import { DistributionVersion } from "./distributionVersion";
 import { htpasswdLine } from "./htpasswd";
 import { RegistryLogLevel, registrySecretEnv, renderRegistryConfig } from "./registryConfig";
 import { RegistryStorage } from "./storage";
+import { distributionConfigDir, distributionEnv, distributionServeArgs } from "./upstream";
 
 export interface RegistryFiles {
     /** config.yml; holds no secret. */
     configYaml: string;
+    /** Where the image reads config.yml, and the arguments that serve it. */
+    configDir: string;
+    args: string[];
     /** The htpasswd file with the service account's bcrypt line (secret). */
     htpasswd: pulumi.Output<string>;
     /** REGISTRY_* variables with the S3 keys and the http secret (secret). */
     secretEnv: Record<string, pulumi.Output<string>>;
+    /** Plain variables the version needs. */
+    env: Record<string, string>;
 }
 
-export interface RegistryListeners {
+export interface RegistrySettings {
+    distributionVersion: DistributionVersion;
     htpasswdPath: string;
     httpAddr: string;
     debugAddr: string;
     logLevel: RegistryLogLevel;
+    foreignLayerUrls: string;
 }
 
 /** What every target hands Docker Distribution, whatever runs it. */
-export function registryFiles(credentials: Credentials, storage: RegistryStorage, listeners: RegistryListeners): RegistryFiles {
+export function registryFiles(credentials: Credentials, storage: RegistryStorage, settings: RegistrySettings): RegistryFiles {
+    const version = settings.distributionVersion;
     return {
-        configYaml: renderRegistryConfig({ storage: storage.s3, ...listeners }),
+        configYaml: renderRegistryConfig({ storage: storage.s3, ...settings }),
+        configDir: distributionConfigDir[version],
+        args: distributionServeArgs(version),
         htpasswd: credentials.registryPasswordBcrypt.apply((hash) => htpasswdLine(credentials.registryUser, hash)),
         secretEnv: registrySecretEnv({
             s3AccessKey: pulumi.secret(storage.accessKey),
             s3SecretKey: pulumi.secret(storage.secretKey),
             httpSecret: credentials.httpSecret,
         }),
+        env: distributionEnv[version],
     };
 }

@@ -3,7 +3,9 @@
  * Container-side names only: the host ports users choose are config keys (registryPort, minioApiPort…).
  */
 
-/** Docker Distribution (registry:2). */
+import type { DistributionVersion } from "./distributionVersion";
+
+/** Docker Distribution (registry:2 and registry:3). */
 export const distributionContainer = {
     /** The client listener the image exposes. */
     httpPort: 5000,
@@ -12,9 +14,19 @@ export const distributionContainer = {
     /** Fails while the storage driver does. */
     healthPath: "/debug/health",
     metricsPath: "/metrics",
-    /** Where registry:2 reads config.yml. */
-    configDir: "/etc/docker/registry",
 } as const;
+
+/** Where each major version's image reads config.yml. */
+export const distributionConfigDir: Record<DistributionVersion, string> = { 2: "/etc/docker/registry", 3: "/etc/distribution" };
+
+/** Plain environment each version needs: registry:3 exports traces to localhost:4318 unless told not to. */
+export const distributionEnv: Record<DistributionVersion, Record<string, string>> = { 2: {}, 3: { OTEL_TRACES_EXPORTER: "none" } };
+
+/**
+ * The container's arguments. Both images' entrypoints (a script in docker-library's images, the
+ * binary in upstream's) turn `serve <file>` into `registry serve <file>`.
+ */
+export const distributionServeArgs = (version: DistributionVersion) => ["serve", `${distributionConfigDir[version]}/config.yml`];
 
 /** MinIO's server. */
 export const minioContainer = {

@@ -49,6 +49,19 @@ export const htpasswdUser: Rule = (value) =>
 
 export const anyString: Rule = () => undefined;
 
+// Distribution compiles these with Go's RE2: no lookaround or backreferences.
+export const optionalRegularExpression: Rule = (value) => {
+    if (value === "") return undefined;
+    const allowed = "empty, or a regular expression (RE2 syntax: no lookaround, no backreferences)";
+    if (/\(\?[=!<]|\\[1-9]/.test(value)) return allowed;
+    try {
+        new RegExp(value);
+        return undefined;
+    } catch {
+        return allowed;
+    }
+};
+
 // RFC 1123 label, as Kubernetes requires of namespace names.
 export const dnsLabel: Rule = (value) =>
     /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value) && value.length <= 63

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Installs the real servers and client the integration suite runs, idempotently:
-# Docker Distribution and skopeo from Debian; MinIO and mc built from source (MinIO publishes
-# source only) into .tools/bin. Re-running does nothing when the pinned versions are there.
+# Installs the real servers and clients the integration and conformance suites run, idempotently:
+# Docker Distribution 2.8 and skopeo from Debian; Distribution 3, MinIO, mc and the OCI conformance
+# suite built from the Go module proxy (MinIO publishes source only) into .tools/bin. Re-running
+# does nothing when the pinned versions are there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Pseudo-versions: MinIO's RELEASE tags are not semver, so the Go module proxy serves commits.
 MINIO_MODULE="github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c"
 MC_MODULE="github.com/minio/mc@v0.0.0-20250313080218-cf909e1063a9"
+DISTRIBUTION3_MODULE="github.com/distribution/distribution/v3/cmd/registry@v3.1.2"
+CONFORMANCE_MODULE="github.com/opencontainers/distribution-spec/conformance@v0.0.0-20260831232431-97274622c111"
 TOOLS_BIN="$PWD/.tools/bin"
 
 missing_debs=()
@@ -19,17 +22,23 @@ if [ ${#missing_debs[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -qq --no-install-recommends "${missing_debs[@]}"
 fi
 
-go_install() { # module@version binary
-  local module="$1" binary="$2" version="${1#*@}"
-  if [ -x "$TOOLS_BIN/$binary" ] && go version -m "$TOOLS_BIN/$binary" | grep -q "mod.*${version}"; then
-    echo "$binary $version already installed"
+go_install() { # module@version binary [name in .tools/bin]
+  local module="$1" binary="$2" name="${3:-$2}" version="${1#*@}"
+  if [ -x "$TOOLS_BIN/$name" ] && go version -m "$TOOLS_BIN/$name" | grep -q "mod.*${version}"; then
+    echo "$name $version already installed"
     return
   fi
   echo "building $module (a few minutes on 2 cores)"
-  GOBIN="$TOOLS_BIN" CGO_ENABLED=0 go install "$module"
+  local gobin
+  gobin="$(mktemp -d)"
+  GOBIN="$gobin" CGO_ENABLED=0 go install "$module"
+  mv "$gobin/$binary" "$TOOLS_BIN/$name"
+  rmdir "$gobin"
 }
 mkdir -p "$TOOLS_BIN"
 go_install "$MINIO_MODULE" minio
 go_install "$MC_MODULE" mc
+go_install "$DISTRIBUTION3_MODULE" registry registry3   # registry:3's code; Debian ships 2.8 only
+go_install "$CONFORMANCE_MODULE" conformance
 
-echo "integration tools ready: $(command -v docker-registry), $(command -v skopeo), $TOOLS_BIN/{minio,mc}"
+echo "integration tools ready: $(command -v docker-registry), $(command -v skopeo), $TOOLS_BIN/{minio,mc,registry3,conformance}"

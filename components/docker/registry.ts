@@ -1,19 +1,17 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { names } from "../names";
+import { RegistryFiles } from "../registryFiles";
 import { distributionContainer } from "../upstream";
 
 export interface DockerRegistryArgs {
     image: string;
     bindAddress: string;
     hostPort: number;
-    /** config.yml as rendered by renderRegistryConfig; no secret in it. */
-    configYaml: pulumi.Input<string>;
+    /** config.yml, htpasswd and environment, as registryFiles renders them for the image's version. */
+    files: RegistryFiles;
     /** Where config.yml names the htpasswd file. */
     htpasswdPath: string;
-    htpasswd: pulumi.Input<string>;
-    /** REGISTRY_* variables carrying the S3 keys and the http secret. */
-    secretEnv: Record<string, pulumi.Input<string>>;
     /** Docker networks to join; the container is reachable as orbit-registry on each. */
     networks: pulumi.Input<string>[];
     /** The bucket, user and policy attachment: the registry must not start before them. */
@@ -29,17 +27,22 @@ export class DockerRegistry extends pulumi.ComponentResource {
     constructor(name: string, args: DockerRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("orbit:registry:DockerRegistry", name, {}, opts);
         const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
-        const { httpPort, debugPort, healthPath, configDir } = distributionContainer;
+        const { httpPort, debugPort, healthPath } = distributionContainer;
+        const { files } = args;
 
         this.container = new docker.Container(
             `${name}-container`,
             {
                 name: names.registry,
                 image: image.imageId,
-                envs: Object.entries(args.secretEnv).map(([key, value]) => pulumi.interpolate`${key}=${value}`),
+                command: files.args,
+                envs: [
+                    ...Object.entries(files.secretEnv).map(([key, value]) => pulumi.interpolate`${key}=${value}`),
+                    ...Object.entries(files.env).map(([key, value]) => `${key}=${value}`),
+                ],
                 uploads: [
-                    { file: `${configDir}/config.yml`, content: args.configYaml },
-                    { file: args.htpasswdPath, content: args.htpasswd, permissions: "0400" },
+                    { file: `${files.configDir}/config.yml`, content: files.configYaml },
+                    { file: args.htpasswdPath, content: files.htpasswd, permissions: "0400" },
                 ],
                 ports: [{ internal: httpPort, external: args.hostPort, ip: args.bindAddress, protocol: "tcp" }],
                 networksAdvanced: args.networks.map((network) => ({ name: network, aliases: [names.registry] })),

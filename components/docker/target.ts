@@ -4,12 +4,10 @@ import { DockerConfig } from "../config";
 import { DeployedRegistry, TargetArgs } from "../deployedRegistry";
 import { names } from "../names";
 import { registryFiles } from "../registryFiles";
-import { distributionContainer } from "../upstream";
+import { distributionConfigDir, distributionContainer } from "../upstream";
 import { hostAddress } from "./hostAddress";
 import { DockerMinio } from "./minio";
 import { DockerRegistry } from "./registry";
-
-const htpasswdPath = `${distributionContainer.configDir}/htpasswd`;
 
 /** The dev topology: the registry (and MinIO with its bucket, unless storage is S3) as containers on one Docker host. */
 export class DockerTarget extends pulumi.ComponentResource implements DeployedRegistry {
@@ -47,11 +45,15 @@ export class DockerTarget extends pulumi.ComponentResource implements DeployedRe
                       },
                       childOpts,
                   );
+        // Beside config.yml, where the image's files are.
+        const htpasswdPath = `${distributionConfigDir[common.distributionVersion]}/htpasswd`;
         const files = registryFiles(credentials, storage, {
+            distributionVersion: common.distributionVersion,
             htpasswdPath,
             httpAddr: `:${distributionContainer.httpPort}`,
             debugAddr: `127.0.0.1:${distributionContainer.debugPort}`,
             logLevel: common.registryLogLevel,
+            foreignLayerUrls: common.foreignLayerUrls,
         });
         new DockerRegistry(
             `${name}-registry`,
@@ -59,10 +61,8 @@ export class DockerTarget extends pulumi.ComponentResource implements DeployedRe
                 image: common.registryImage,
                 bindAddress: dockerConfig.bindAddress,
                 hostPort: dockerConfig.registryPort,
-                configYaml: files.configYaml,
+                files,
                 htpasswdPath,
-                htpasswd: files.htpasswd,
-                secretEnv: files.secretEnv,
                 networks: dockerConfig.dockerNetwork ? [network.name, dockerConfig.dockerNetwork] : [network.name],
                 after: storage.ready,
             },

@@ -9,7 +9,7 @@ import { appLabels, restrictedContainer, restrictedPod, scratchMount, scratchVol
 /** Where the htpasswd Secret is mounted: a directory of its own, since a Secret volume replaces the whole directory. */
 export const registryAuthDir = "/auth";
 export const registryLabels = appLabels("registry");
-const { httpPort, debugPort, healthPath, configDir } = distributionContainer;
+const { httpPort, debugPort, healthPath } = distributionContainer;
 
 export interface KubernetesRegistryArgs {
     namespace: string;
@@ -50,6 +50,7 @@ export class KubernetesRegistry extends pulumi.ComponentResource {
             childOpts,
         );
 
+        const plainEnv = Object.entries(args.files.env).map(([name, value]) => ({ name, value }));
         this.deployment = new k8s.apps.v1.Deployment(
             `${name}-deployment`,
             {
@@ -80,7 +81,8 @@ export class KubernetesRegistry extends pulumi.ComponentResource {
                                 {
                                     name: "registry",
                                     image: args.image,
-                                    args: [`${configDir}/config.yml`],
+                                    args: args.files.args,
+                                    env: plainEnv.length > 0 ? plainEnv : undefined,
                                     envFrom: [{ secretRef: { name: this.envSecret.metadata.name } }],
                                     ports: [
                                         { name: "http", containerPort: httpPort },
@@ -102,7 +104,7 @@ export class KubernetesRegistry extends pulumi.ComponentResource {
                                     resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
                                     securityContext: restrictedContainer,
                                     volumeMounts: [
-                                        { name: "config", mountPath: configDir, readOnly: true },
+                                        { name: "config", mountPath: args.files.configDir, readOnly: true },
                                         { name: "htpasswd", mountPath: registryAuthDir, readOnly: true },
                                         scratchMount,
                                     ],

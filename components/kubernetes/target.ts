@@ -64,11 +64,13 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
                       childOpts,
                   );
         const files = registryFiles(credentials, storage, {
+            distributionVersion: common.distributionVersion,
             htpasswdPath: `${registryAuthDir}/htpasswd`,
             httpAddr: `:${distributionContainer.httpPort}`,
             // Probes reach the pod's address; no Service exposes this port.
             debugAddr: `:${distributionContainer.debugPort}`,
             logLevel: common.registryLogLevel,
+            foreignLayerUrls: common.foreignLayerUrls,
         });
         const registry = new KubernetesRegistry(
             `${name}-registry`,

@@ -13,11 +13,24 @@ const imageReference = new RegExp(
     `^(?:(?<domain>${domain})/)?(?<path>${pathComponent}(?:/${pathComponent})*)(?::(?<tag>${tag}))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$`,
 );
 
+export interface ImageReference {
+    domain?: string;
+    path: string;
+    tag?: string;
+    digest?: string;
+}
+
+/** The parts of an image reference, or undefined when it is not one. */
+export function parseImageReference(value: string): ImageReference | undefined {
+    const groups = imageReference.exec(value)?.groups;
+    return groups ? { domain: groups.domain, path: groups.path, tag: groups.tag, digest: groups.digest } : undefined;
+}
+
 export const pinnedImage = (value: string): string | undefined => {
     const allowed = "an image reference pinned to an explicit tag other than 'latest' or to a sha256 digest";
-    const match = imageReference.exec(value);
-    if (!match?.groups) return allowed;
-    const { tag, digest } = match.groups;
+    const reference = parseImageReference(value);
+    if (!reference) return allowed;
+    const { tag, digest } = reference;
     if (digest) return undefined;
     if (!tag || tag === "latest") return allowed;
     return undefined;

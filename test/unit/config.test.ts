@@ -111,6 +111,41 @@ describe("configuration", () => {
         });
     }
 
+    describe("Distribution's version", () => {
+        const versionOf = (overrides: RawConfig) => parseConfig(stackConfig("dev", overrides)).distributionVersion;
+        const digest = `registry@sha256:${"c".repeat(64)}`;
+
+        it("reads it from the image tag by default", () => {
+            assert.strictEqual(versionOf({}), 2, "registry:2.8.3, the default image");
+            assert.strictEqual(versionOf({ registryImage: "registry:3.0.0" }), 3);
+            assert.strictEqual(versionOf({ registryImage: "ghcr.io/distribution/distribution:3.1.2" }), 3);
+        });
+        it("takes an explicit registryVersion for an image pinned by digest alone", () => {
+            assert.strictEqual(versionOf({ registryImage: digest, registryVersion: "3" }), 3);
+        });
+        it("refuses auto when the tag cannot tell, naming both keys", () => {
+            const problems = problemsOf({ registryImage: digest });
+            assert.strictEqual(problems.length, 1, problems.join("\n"));
+            assert.match(
+                problems[0],
+                /orbit-registry:registryVersion = "auto" does not fit orbit-registry:registryImage = "registry@sha256:c+": .*set .* to 2 or 3/,
+            );
+        });
+        it("refuses a registryVersion the tag contradicts", () =>
+            assert.match(problemsOf({ registryImage: "registry:2.8.3", registryVersion: "3" })[0], /tag names major version 2, not 3/));
+        it("refuses a major version it does not configure", () =>
+            assert.match(
+                problemsOf({ registryImage: "registry:4.0.0" })[0],
+                /names major version 4; the program configures Distribution 2 or 3/,
+            ));
+        it("rejects a foreignLayerUrls that is no RE2 regular expression", () => {
+            for (const pattern of ["^https://(", "^(?!http:)", "(a)\\1"])
+                assertRejected({ foreignLayerUrls: pattern }, /regular expression \(RE2/);
+            assert.strictEqual(parseConfig(stackConfig("dev", { foreignLayerUrls: "" })).foreignLayerUrls, "");
+        });
+        it("rejects a registryVersion other than auto, 2, 3", () => assertRejected({ registryVersion: "2.8" }, /one of: auto, 2, 3/));
+    });
+
     for (const address of ["localhost", "127.0.0.300", "0.0.0.0:5050", ""]) {
         it(`rejects bindAddress ${JSON.stringify(address)}`, () => assertRejected({ bindAddress: address }, /IPv4 or IPv6 address/));
     }

@@ -190,6 +190,12 @@ describe("dev stack (target docker, storage minio)", () => {
             config = parse(uploads.find((u) => u.file === "/etc/docker/registry/config.yml")!.content);
         });
 
+        it("serves /etc/docker/registry/config.yml, where registry:2 reads it, without Distribution 3's settings", () => {
+            assert.deepStrictEqual(registry.inputs.command, ["serve", "/etc/docker/registry/config.yml"]);
+            assert.ok(!envList(registry).some((e) => e.startsWith("OTEL_")));
+            assert.strictEqual(config.storage.s3.forcepathstyle, undefined);
+        });
+
         it("runs container orbit-registry from the pinned registryImage", () => {
             assert.strictEqual(registry.inputs.name, "orbit-registry");
             const image = run.one(T.image, "registry-image");
@@ -368,5 +374,28 @@ describe("docker + s3", () => {
         ]) {
             assert.ok(after.includes(run.one(type).name), type);
         }
+    });
+});
+
+describe("dev stack with registry:3 (Distribution 3)", () => {
+    let registry: DeclaredResource;
+    let uploads: Upload[];
+    before(async () => {
+        const run = await runProgram(stackConfig("dev", { registryImage: "registry:3.0.0" }), "dev");
+        registry = run.one(T.container, "registry-container");
+        uploads = plain<Upload[]>(registry.inputs.uploads);
+    });
+
+    it("uploads config.yml and htpasswd under /etc/distribution and serves that config.yml", () => {
+        assert.deepStrictEqual(uploads.map((u) => u.file).sort(), ["/etc/distribution/config.yml", "/etc/distribution/htpasswd"]);
+        assert.deepStrictEqual(registry.inputs.command, ["serve", "/etc/distribution/config.yml"]);
+        const config = parse(uploads.find((u) => u.file.endsWith("config.yml"))!.content);
+        assert.strictEqual(config.auth.htpasswd.path, "/etc/distribution/htpasswd");
+    });
+
+    it("addresses MinIO by path and exports no traces", () => {
+        const config = parse(uploads.find((u) => u.file.endsWith("config.yml"))!.content);
+        assert.strictEqual(config.storage.s3.forcepathstyle, true);
+        assert.ok(envList(registry).includes("OTEL_TRACES_EXPORTER=none"));
     });
 });

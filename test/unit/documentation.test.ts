@@ -39,7 +39,14 @@ describe("Pulumi.yaml and the README stay in step with the program", () => {
 
     it("gives the commands .ci/run runs", () => {
         const ci = fs.readFileSync(path.join(root, ".ci/run"), "utf8");
-        for (const command of ["npm ci", "npm test", "npm run test:integration", "npm run test:cluster", "npm run lint"]) {
+        for (const command of [
+            "npm ci",
+            "npm test",
+            "npm run test:integration",
+            "npm run test:cluster",
+            "npm run test:conformance",
+            "npm run lint",
+        ]) {
             assert.ok(ci.includes(command), `.ci/run does not run ${command}`);
             assert.ok(readme.includes(command), `README does not give ${command}`);
         }

@@ -335,6 +335,29 @@ describe("prod (kubernetes + minio): MinIO and its provisioning", () => {
     });
 });
 
+describe("prod with registry:3 (Distribution 3)", () => {
+    let run: StackRun;
+    before(async () => {
+        run = await runProgram(stackConfig("prod", { registryImage: "registry:3.0.0" }), "prod");
+    });
+
+    it("mounts config.yml at /etc/distribution, serves it, and exports no traces", () => {
+        const container = named(run, K.deployment, "orbit-registry").spec.template.spec.containers[0];
+        assert.deepStrictEqual(container.args, ["serve", "/etc/distribution/config.yml"]);
+        assert.ok(container.volumeMounts.some((m: KubeObject) => m.name === "config" && m.mountPath === "/etc/distribution"));
+        assert.deepStrictEqual(container.env, [{ name: "OTEL_TRACES_EXPORTER", value: "none" }]);
+        assert.strictEqual(registryConfigOf(run).config.storage.s3.forcepathstyle, true);
+    });
+
+    it("keeps registry:2's layout on the default image", async () => {
+        const two = await runProgram(stackConfig("prod"), "prod");
+        const container = named(two, K.deployment, "orbit-registry").spec.template.spec.containers[0];
+        assert.deepStrictEqual(container.args, ["serve", "/etc/docker/registry/config.yml"]);
+        assert.ok(container.volumeMounts.some((m: KubeObject) => m.name === "config" && m.mountPath === "/etc/docker/registry"));
+        assert.strictEqual(container.env, undefined);
+    });
+});
+
 describe("kubernetes + s3", () => {
     let run: StackRun;
     before(async () => {

@@ -23,6 +23,8 @@ const stacks: Record<string, [string, RawConfig]> = {
     prod: ["prod", {}],
     "kubernetes+s3": ["prod", { storage: "s3", awsRegion: "eu-west-1" }],
     "docker+s3": ["dev", { storage: "s3", awsRegion: "eu-west-1" }],
+    "dev with registry:3": ["dev", { registryImage: "registry:3.0.0" }],
+    "prod with registry:3": ["prod", { registryImage: "registry:3.0.0" }],
 };
 
 async function stackInputs(variant: keyof typeof stacks, overrides: RawConfig = {}): Promise<PolicyInput[]> {
@@ -154,6 +156,19 @@ describe("registry-auth-and-redirects", () => {
             ).join(),
             /redirects clients to its internal S3 endpoint/,
         );
+    });
+    it("catches a registry:3 container whose config.yml (under /etc/distribution) lost its auth section", async () => {
+        const inputs = broken(
+            await stackInputs("dev with registry:3"),
+            (i) => i.props.name === "orbit-registry",
+            (props) => {
+                const upload = props.uploads.find((u: any) => u.file === "/etc/distribution/config.yml");
+                const config = parse(upload.content);
+                delete config.auth;
+                upload.content = stringify(config);
+            },
+        );
+        assert.match((await violations(registryAuthAndRedirects, inputs)).join("\n"), /no auth.htpasswd/);
     });
     it("catches a dev registry whose uploaded config.yml lost its auth section", async () => {
         const inputs = await devWithRegistryConfig((config) => {

@@ -4,6 +4,8 @@ import { defaultChunkSize, registrySecretEnv, renderRegistryConfig, RegistryConf
 
 const minioOptions: RegistryConfigOptions = {
     storage: { bucket: "orbit-registry", region: "us-east-1", regionEndpoint: "http://orbit-minio:9000" },
+    distributionVersion: 2,
+    foreignLayerUrls: "",
     htpasswdPath: "/etc/docker/registry/htpasswd",
     httpAddr: ":5000",
     debugAddr: "127.0.0.1:5001",
@@ -14,6 +16,19 @@ const render = (options: RegistryConfigOptions): any => parse(renderRegistryConf
 
 describe("renderRegistryConfig", () => {
     const config = render(minioOptions);
+
+    it("addresses MinIO by path on Distribution 3 only, which otherwise puts the bucket in the host name", () => {
+        assert.strictEqual(config.storage.s3.forcepathstyle, undefined);
+        assert.strictEqual(render({ ...minioOptions, distributionVersion: 3 }).storage.s3.forcepathstyle, true);
+        const awsOptions = { ...minioOptions, distributionVersion: 3 as const, storage: { bucket: "b", region: "eu-west-1" } };
+        assert.strictEqual(render(awsOptions).storage.s3.forcepathstyle, undefined, "AWS S3 keeps virtual-hosted style");
+    });
+
+    it("admits non-distributable layer URLs only when foreignLayerUrls allows them", () => {
+        assert.strictEqual(config.validation, undefined, "empty: Distribution refuses every manifest with layer URLs");
+        const allowing = render({ ...minioOptions, foreignLayerUrls: "^https://" });
+        assert.deepStrictEqual(allowing.validation, { manifests: { urls: { allow: ["^https://"] } } });
+    });
 
     it("is Distribution's config format version 0.1", () => assert.strictEqual(config.version, 0.1));
 

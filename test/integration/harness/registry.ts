@@ -1,11 +1,22 @@
 import * as fs from "fs";
 import * as path from "path";
+import { DistributionVersion } from "../../../components/distributionVersion";
+import { parseConfig } from "../../../components/config";
 import { htpasswdLine } from "../../../components/htpasswd";
 import { registrySecretEnv, RegistrySecrets, renderRegistryConfig } from "../../../components/registryConfig";
+import { distributionEnv } from "../../../components/upstream";
+import { stackConfig } from "../../helpers/stackConfig";
 import { freePort, statusOf, waitUntil } from "./net";
 import { ManagedProcess } from "./processes";
 
+/** The dev stack's own registry settings, from Pulumi.yaml's defaults and Pulumi.dev.yaml. */
+const devStack = parseConfig(stackConfig("dev"));
+export const devStackRegistrySettings = { logLevel: devStack.registryLogLevel, foreignLayerUrls: devStack.foreignLayerUrls };
+
 export interface RegistryServerArgs {
+    version: DistributionVersion;
+    /** The dev stack's settings unless a test overrides one. */
+    settings?: Partial<typeof devStackRegistrySettings>;
     binary: string;
     dir: string;
     minioEndpoint: string;
@@ -19,8 +30,9 @@ export interface RegistryServerArgs {
 }
 
 /**
- * Docker Distribution from Debian's docker-registry package (the code of registry:2), configured by
- * the program's own renderer, htpasswd line and REGISTRY_* environment.
+ * Docker Distribution, 2.8 from Debian's docker-registry package (the code of registry:2) or 3 built
+ * from its module (the code of registry:3), configured by the program's own renderer, htpasswd line
+ * and environment for that version.
  */
 export class RegistryServer {
     private process?: ManagedProcess;
@@ -50,6 +62,9 @@ export class RegistryServer {
         const htpasswdPath = path.join(this.args.dir, "htpasswd");
         fs.writeFileSync(htpasswdPath, htpasswdLine(this.args.user, this.args.bcryptHash), { mode: 0o600 });
         const config = renderRegistryConfig({
+            ...devStackRegistrySettings,
+            ...this.args.settings,
+            distributionVersion: this.args.version,
             storage: { bucket: this.args.bucket, region: this.args.region, regionEndpoint: this.args.minioEndpoint },
             htpasswdPath,
             httpAddr: this.host,
@@ -63,10 +78,11 @@ export class RegistryServer {
         await this.writeConfig();
         // A fresh environment: with AWS_CA_BUNDLE (or other AWS_* settings) inherited, the S3 driver
         // panics or talks to the wrong place.
-        this.process = new ManagedProcess("docker-registry", this.args.binary, ["serve", this.configFile], {
+        this.process = new ManagedProcess(`registry ${this.args.version}`, this.args.binary, ["serve", this.configFile], {
             PATH: process.env.PATH,
             HOME: this.args.dir,
             ...registrySecretEnv(this.args.secrets),
+            ...distributionEnv[this.args.version],
         }).start();
         await waitUntil(
             "the registry's /v2/",

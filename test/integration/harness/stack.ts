@@ -4,11 +4,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { registryBucketPolicy } from "../../../components/bucketPolicy";
+import { DistributionVersion } from "../../../components/distributionVersion";
 import { minioContainer } from "../../../components/upstream";
 import { Mc } from "./mc";
 import { removedOnExit } from "./processes";
 import { MinioServer } from "./minio";
-import { RegistryServer } from "./registry";
+import { RegistryServer, RegistryServerArgs } from "./registry";
 import { Skopeo } from "./skopeo";
 import { Tools } from "./tools";
 
@@ -35,7 +36,11 @@ export class LocalRegistryStack {
     /** Created once MinIO has its port, which the registry's config names. */
     registry!: RegistryServer;
 
-    constructor(private readonly tools: Tools) {
+    constructor(
+        private readonly tools: Tools,
+        readonly version: DistributionVersion = 2,
+        private readonly registrySettings: RegistryServerArgs["settings"] = {},
+    ) {
         this.minio = new MinioServer(tools.minio, path.join(this.dir, "minio-data"), {
             user: `root${randomSecret(6)}`,
             password: randomSecret(),
@@ -49,7 +54,9 @@ export class LocalRegistryStack {
         this.mc.alias("registry", this.minio.endpoint, this.registryS3.accessKey, this.registryS3.secretKey);
         await this.provision();
         this.registry = new RegistryServer({
-            binary: this.tools.registry,
+            version: this.version,
+            settings: this.registrySettings,
+            binary: this.version === 2 ? this.tools.registry : this.tools.registry3,
             dir: path.join(this.dir, "registry"),
             minioEndpoint: this.minio.endpoint,
             bucket: this.bucket,

@@ -4,7 +4,12 @@ import * as path from "path";
 const root = path.resolve(__dirname, "../../..");
 
 export interface Tools {
+    /** Distribution 2.8 (Debian's docker-registry). */
     registry: string;
+    /** Distribution 3, built from its module by scripts/setup-integration.sh. */
+    registry3: string;
+    /** The OCI distribution-spec conformance suite, built from its module. */
+    conformance: string;
     skopeo: string;
     minio: string;
     mc: string;
@@ -18,14 +23,28 @@ function onPath(binary: string): string | undefined {
     return undefined;
 }
 
-/** The real binaries the suite runs: Debian's docker-registry and skopeo, MinIO and mc built from source. */
+/** The real binaries the suite runs: Debian's docker-registry and skopeo; Distribution 3, MinIO and mc built from source. */
 export function findTools(): { tools?: Tools; missing: string[] } {
     const local = (binary: string) => {
         const candidate = path.join(root, ".tools/bin", binary);
         return fs.existsSync(candidate) ? candidate : onPath(binary);
     };
-    const found = { registry: onPath("docker-registry"), skopeo: onPath("skopeo"), minio: local("minio"), mc: local("mc") };
-    const binaryNames: Record<keyof Tools, string> = { registry: "docker-registry", skopeo: "skopeo", minio: "minio", mc: "mc" };
+    const found = {
+        registry: onPath("docker-registry"),
+        registry3: local("registry3"),
+        conformance: local("conformance"),
+        skopeo: onPath("skopeo"),
+        minio: local("minio"),
+        mc: local("mc"),
+    };
+    const binaryNames: Record<keyof Tools, string> = {
+        registry: "docker-registry",
+        registry3: "registry3",
+        conformance: "conformance",
+        skopeo: "skopeo",
+        minio: "minio",
+        mc: "mc",
+    };
     const missing = (Object.keys(found) as Array<keyof Tools>).filter((tool) => !found[tool]).map((tool) => binaryNames[tool]);
     return { tools: missing.length === 0 ? (found as Tools) : undefined, missing };
 }
