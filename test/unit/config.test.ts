@@ -128,7 +128,7 @@ describe("configuration", () => {
             assert.strictEqual(problems.length, 1, problems.join("\n"));
             assert.match(
                 problems[0],
-                /orbit-registry:registryVersion = "auto" does not fit orbit-registry:registryImage = "registry@sha256:c+": .*set .* to 2 or 3/,
+                /registryVersion = "auto" does not fit orbit-registry:registryImage = "registry@sha256:c+": .*to 2 or 3/,
             );
         });
         it("refuses a registryVersion the tag contradicts", () =>
