@@ -46,6 +46,9 @@ export interface KubernetesConfig {
     /** Empty means the cluster's default StorageClass. */
     storageClass?: string;
     registryReplicas: number;
+    /** Deploy Redis as the registry's shared blob-descriptor cache; on when registryReplicas > 1. */
+    redisCache: boolean;
+    redisImage: string;
     ingressHost: string;
     ingressClassName: string;
     /** Namespace of the ingress controller, allowed to reach the registry. */
@@ -96,6 +99,8 @@ const keyRules = {
     minioStorageSize: rules.storageQuantity,
     storageClass: rules.optional(rules.dnsSubdomain),
     registryReplicas: rules.positiveInteger,
+    redisCache: rules.boolean,
+    redisImage: rules.pinnedImage,
     ingressHost: rules.optional(rules.dnsSubdomain),
     ingressClassName: rules.dnsSubdomain,
     ingressControllerNamespace: rules.dnsLabel,
@@ -218,6 +223,9 @@ function typedConfig(raw: Record<ConfigKey, string>): OrbitRegistryConfig {
                       minioStorageSize: raw.minioStorageSize,
                       storageClass: optionalText("storageClass"),
                       registryReplicas: Number(raw.registryReplicas),
+                      // Replicas with in-memory caches disagree after deletes and garbage collection.
+                      redisCache: raw.redisCache === "true" || Number(raw.registryReplicas) > 1,
+                      redisImage: raw.redisImage,
                       ingressHost: raw.ingressHost,
                       ingressClassName: raw.ingressClassName,
                       ingressControllerNamespace: raw.ingressControllerNamespace,

@@ -11,6 +11,9 @@ export const names = {
     registry: "orbit-registry",
     registryEnvSecret: "orbit-registry-env",
     registryHtpasswdSecret: "orbit-registry-htpasswd",
+    /** Redis (Deployment, Service) and the Secret with its password. */
+    redis: "orbit-registry-redis",
+    redisSecret: "orbit-registry-redis",
     /** The Docker network MinIO and the registry share. */
     internalNetwork: "orbit-registry-internal",
     /** The Secret in the apps' namespace with their ORBIT_REGISTRY_* environment. */

@@ -25,6 +25,8 @@ export interface RegistryConfigOptions {
      * match; empty refuses every manifest with layer URLs.
      */
     foreignLayerUrls: string;
+    /** host:port of a Redis the registry's replicas share as their blob-descriptor cache; in memory when absent. */
+    redisAddress?: string;
     /** How often the storage driver health check runs, e.g. "10s". */
     healthInterval?: string;
     logLevel?: RegistryLogLevel;
@@ -68,7 +70,7 @@ export function renderRegistryConfig(options: RegistryConfigOptions): string {
             // resolve when it is public; an internal MinIO endpoint is not.
             redirect: { disable: storage.regionEndpoint !== undefined },
             delete: { enabled: true },
-            cache: { blobdescriptor: "inmemory" },
+            cache: { blobdescriptor: options.redisAddress ? "redis" : "inmemory" },
             maintenance: {
                 uploadpurging: { enabled: true, age: "168h", interval: "24h", dryrun: false },
             },
@@ -85,14 +87,29 @@ export function renderRegistryConfig(options: RegistryConfigOptions): string {
         // Clients fetch such layers from the URLs themselves (Windows base images do this); the
         // registry never does. Without an allow list it refuses every manifest that names one.
         ...(options.foreignLayerUrls ? { validation: { manifests: { urls: { allow: [options.foreignLayerUrls] } } } } : {}),
+        ...(options.redisAddress ? { redis: redisSection(options.redisAddress, options.distributionVersion) } : {}),
     };
     return stringify(config);
+}
+
+/**
+ * The redis section (its password comes as REGISTRY_REDIS_PASSWORD). Distribution 3 takes go-redis'
+ * options (`addrs`, pool sizes); 2.8 its own (`addr`, `pool`). Short timeouts: a slow cache must not
+ * stall pushes and pulls.
+ */
+function redisSection(address: string, version: DistributionVersion): Record<string, unknown> {
+    const timeouts = { dialtimeout: "2s", readtimeout: "2s", writetimeout: "2s" };
+    return version === 3
+        ? { addrs: [address], db: 0, ...timeouts, poolsize: 64, maxidleconns: 16, connmaxidletime: "300s" }
+        : { addr: address, db: 0, ...timeouts, pool: { maxidle: 16, maxactive: 64, idletimeout: "300s" } };
 }
 
 export interface RegistrySecrets<T> {
     s3AccessKey: T;
     s3SecretKey: T;
     httpSecret: T;
+    /** With a Redis cache. */
+    redisPassword?: T;
 }
 
 /** The environment that carries the registry's secrets, which config.yml leaves out. */
@@ -101,5 +118,6 @@ export function registrySecretEnv<T>(secrets: RegistrySecrets<T>): Record<string
         REGISTRY_STORAGE_S3_ACCESSKEY: secrets.s3AccessKey,
         REGISTRY_STORAGE_S3_SECRETKEY: secrets.s3SecretKey,
         REGISTRY_HTTP_SECRET: secrets.httpSecret,
+        ...(secrets.redisPassword === undefined ? {} : { REGISTRY_REDIS_PASSWORD: secrets.redisPassword }),
     };
 }

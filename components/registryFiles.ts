@@ -27,13 +27,15 @@ export interface RegistrySettings {
     debugAddr: string;
     logLevel: RegistryLogLevel;
     foreignLayerUrls: string;
+    /** A Redis the replicas share as their blob-descriptor cache. */
+    redis?: { address: string; password: pulumi.Output<string> };
 }
 
 /** What every target hands Docker Distribution, whatever runs it. */
 export function registryFiles(credentials: Credentials, storage: RegistryStorage, settings: RegistrySettings): RegistryFiles {
     const version = settings.distributionVersion;
     return {
-        configYaml: renderRegistryConfig({ storage: storage.s3, ...settings }),
+        configYaml: renderRegistryConfig({ storage: storage.s3, ...settings, redisAddress: settings.redis?.address }),
         configDir: distributionConfigDir[version],
         args: distributionServeArgs(version),
         htpasswd: credentials.registryPasswordBcrypt.apply((hash) => htpasswdLine(credentials.registryUser, hash)),
@@ -41,6 +43,7 @@ export function registryFiles(credentials: Credentials, storage: RegistryStorage
             s3AccessKey: pulumi.secret(storage.accessKey),
             s3SecretKey: pulumi.secret(storage.secretKey),
             httpSecret: credentials.httpSecret,
+            redisPassword: settings.redis?.password,
         }),
         env: distributionEnv[version],
     };

@@ -41,5 +41,12 @@ export const minioContainer = {
     region: "us-east-1",
 } as const;
 
+/** Redis, the registry's shared blob-descriptor cache on Kubernetes. */
+export const redisContainer = {
+    port: 6379,
+    /** The official image's redis user. */
+    uid: 999,
+} as const;
+
 /** `minio server` with its data directory and console listener. */
 export const minioServerArgs = ["server", minioContainer.dataDir, "--console-address", `:${minioContainer.consolePort}`];

@@ -1,8 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { distributionContainer, minioContainer } from "../upstream";
+import { distributionContainer, minioContainer, redisContainer } from "../upstream";
 import { minioLabels } from "./minio";
 import { provisionerLabels } from "./provisioner";
+import { redisLabels } from "./redis";
 import { registryLabels } from "./registry";
 
 export interface NetworkPoliciesArgs {
@@ -10,6 +11,7 @@ export interface NetworkPoliciesArgs {
     appNamespace: string;
     ingressControllerNamespace: string;
     withMinio: boolean;
+    withRedis: boolean;
     after: pulumi.Resource[];
 }
 
@@ -50,6 +52,15 @@ export class NetworkPolicies extends pulumi.ComponentResource {
                         from: [{ podSelector: { matchLabels: registryLabels } }, { podSelector: { matchLabels: provisionerLabels } }],
                         ports: [{ protocol: "TCP", port: minioContainer.apiPort }],
                     },
+                ],
+            });
+        }
+        if (args.withRedis) {
+            policy("redis-ingress", {
+                podSelector: { matchLabels: redisLabels },
+                policyTypes: ["Ingress"],
+                ingress: [
+                    { from: [{ podSelector: { matchLabels: registryLabels } }], ports: [{ protocol: "TCP", port: redisContainer.port }] },
                 ],
             });
         }

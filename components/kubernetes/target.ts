@@ -8,6 +8,7 @@ import { registryFiles } from "../registryFiles";
 import { distributionContainer } from "../upstream";
 import { KubernetesMinio } from "./minio";
 import { NetworkPolicies } from "./networkPolicies";
+import { KubernetesRedis } from "./redis";
 import { KubernetesRegistry, registryAuthDir } from "./registry";
 
 export interface KubernetesTargetArgs extends TargetArgs<KubernetesConfig> {
@@ -63,6 +64,13 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
                       },
                       childOpts,
                   );
+        const redis = cluster.redisCache
+            ? new KubernetesRedis(
+                  `${name}-redis`,
+                  { namespace: cluster.namespace, image: cluster.redisImage, after: [namespace] },
+                  childOpts,
+              )
+            : undefined;
         const files = registryFiles(credentials, storage, {
             distributionVersion: common.distributionVersion,
             htpasswdPath: `${registryAuthDir}/htpasswd`,
@@ -71,6 +79,7 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
             debugAddr: `:${distributionContainer.debugPort}`,
             logLevel: common.registryLogLevel,
             foreignLayerUrls: common.foreignLayerUrls,
+            redis: redis && { address: redis.address, password: redis.password },
         });
         const registry = new KubernetesRegistry(
             `${name}-registry`,
@@ -85,7 +94,7 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
                     tlsSecretName: cluster.tlsSecretName,
                     clusterIssuer: cluster.clusterIssuer,
                 },
-                after: [namespace, ...storage.ready],
+                after: [namespace, ...storage.ready, ...(redis ? [redis.deployment] : [])],
             },
             childOpts,
         );
@@ -97,6 +106,7 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
                 appNamespace: cluster.appNamespace,
                 ingressControllerNamespace: cluster.ingressControllerNamespace,
                 withMinio: args.storage.kind === "minio",
+                withRedis: redis !== undefined,
                 after: [namespace],
             },
             childOpts,

@@ -99,7 +99,9 @@ describe("the prod stack on a real Kubernetes control plane", function () {
                     .map((e) => `${e.involvedObject.kind} ${e.involvedObject.name}: ${e.message}`);
                 assert.deepStrictEqual(failed, []);
                 const pods = await plane.api.list("v1", "Pod", namespace);
-                const expected = replicas + (variant.withMinio ? 2 : 0); // registry pods, MinIO, the provisioning Job's pod
+                // Every replica of every Deployment and StatefulSet, and one pod per Job.
+                const workloads = objects.map((o) => o.object).filter((o) => ["Deployment", "StatefulSet", "Job"].includes(o.kind));
+                const expected = workloads.reduce((sum, workload) => sum + (workload.kind === "Job" ? 1 : workload.spec.replicas), 0);
                 assert.strictEqual(pods.length, expected, pods.map((p) => p.metadata.name).join(", "));
             });
 
@@ -240,7 +242,7 @@ describe("the prod stack on a real Kubernetes control plane", function () {
             deployer = new Deployer(plane.api, 60_000, () => plane.logs());
             registry = deployer
                 .objectsOf(await runProgram(variants[0].raw, "prod", randomSecrets()))
-                .find((o) => o.object.kind === "Deployment")!.object;
+                .find((o) => o.object.kind === "Deployment" && o.object.metadata.name === "orbit-registry")!.object;
         });
 
         it("refuses the pods of a registry template without runAsNonRoot (PodSecurity), with a warning at apply", async () => {

@@ -27,7 +27,7 @@ for (const version of distributionVersions) {
 
         before(async function () {
             const tools = requireTools(this, "integration tools", findTools(), installHint);
-            stack = new LocalRegistryStack(tools, version);
+            stack = new LocalRegistryStack(tools, { version });
             await stack.start();
             run = await runConformance(tools.conformance, stack);
         });
@@ -67,7 +67,7 @@ for (const version of distributionVersions) {
             );
 
             const tools = requireTools(this, "integration tools", findTools(), installHint);
-            const refusing = new LocalRegistryStack(tools, version, { foreignLayerUrls: "" });
+            const refusing = new LocalRegistryStack(tools, { version, settings: { foreignLayerUrls: "" } });
             try {
                 await refusing.start();
                 const failed = failingIn(await runConformance(tools.conformance, refusing, branch));

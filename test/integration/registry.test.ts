@@ -61,7 +61,7 @@ for (const version of distributionVersions) {
         }
 
         before(async function () {
-            stack = new LocalRegistryStack(requireTools(this, "integration tools", findTools(), installHint), version);
+            stack = new LocalRegistryStack(requireTools(this, "integration tools", findTools(), installHint), { version });
             await stack.start();
             serviceAuth = stack.skopeo.authFile("service", stack.registry.host, stack.serviceAccount);
         });

@@ -399,3 +399,12 @@ describe("dev stack with registry:3 (Distribution 3)", () => {
         assert.ok(envList(registry).includes("OTEL_TRACES_EXPORTER=none"));
     });
 });
+
+describe("dev stack with redisCache", () => {
+    it("keeps the in-memory cache on Docker: one registry container has nothing to share", async () => {
+        const run = await runProgram(stackConfig("dev", { redisCache: "true", registryReplicas: "3" }), "dev");
+        const uploads = plain<Upload[]>(run.one(T.container, "registry-container").inputs.uploads);
+        assert.strictEqual(parse(uploads.find((u) => u.file.endsWith("config.yml"))!.content).storage.cache.blobdescriptor, "inmemory");
+        assert.ok(!run.resources.some((r) => r.name.includes("redis")));
+    });
+});

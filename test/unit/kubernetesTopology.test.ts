@@ -167,6 +167,7 @@ for (const [variant, raw] of Object.entries(variants)) {
             const envSecret = named(run, K.secret, deployment.spec.template.spec.containers[0].envFrom[0].secretRef.name);
             assert.deepStrictEqual(secretKeys(envSecret).sort(), [
                 "REGISTRY_HTTP_SECRET",
+                "REGISTRY_REDIS_PASSWORD",
                 "REGISTRY_STORAGE_S3_ACCESSKEY",
                 "REGISTRY_STORAGE_S3_SECRETKEY",
             ]);
@@ -279,7 +280,7 @@ describe("prod (kubernetes + minio): MinIO and its provisioning", () => {
     });
 
     it("rolls the registry out only after the provisioning Job completed", () => {
-        assert.ok(dependsOnNames(run.one(K.deployment)).includes(run.one(K.job).name));
+        assert.ok(dependsOnNames(run.one(K.deployment, "registry-deployment")).includes(run.one(K.job).name));
     });
 
     it("points the registry at MinIO's cluster address with redirects off", () => {
@@ -294,8 +295,8 @@ describe("prod (kubernetes + minio): MinIO and its provisioning", () => {
         const [minio] = workloads(run).filter((w) => w.kind === "StatefulSet");
         assert.ok(matches(policy.spec.podSelector.matchLabels, minio.object.spec.template.metadata.labels));
         const allowed = policy.spec.ingress[0].from.map((f: KubeObject) => f.podSelector.matchLabels);
-        const others = workloads(run).filter((w) => w.kind !== "StatefulSet");
-        assert.strictEqual(allowed.length, others.length);
+        const others = workloads(run).filter((w) => w.kind !== "StatefulSet" && w.object.metadata.name !== "orbit-registry-redis");
+        assert.strictEqual(allowed.length, others.length, "the registry and the provisioning Job, not Redis");
         for (const workload of others)
             assert.ok(
                 allowed.some((a: Record<string, string>) => matches(a, workload.object.spec.template.metadata.labels)),
@@ -335,6 +336,68 @@ describe("prod (kubernetes + minio): MinIO and its provisioning", () => {
     });
 });
 
+describe("prod: Redis as the replicas' shared blob-descriptor cache", () => {
+    let run: StackRun;
+    before(async () => {
+        run = await runProgram(stackConfig("prod"), "prod");
+    });
+
+    it("deploys Redis from the pinned redisImage, password from @pulumi/random, no persistence, LRU eviction", () => {
+        const redis = named(run, K.deployment, "orbit-registry-redis");
+        const container = redis.spec.template.spec.containers[0];
+        assert.strictEqual(container.image, "redis:7.4.2");
+        const args = container.args.join(" ");
+        assert.match(args, /--requirepass \$\(REDIS_PASSWORD\)/);
+        assert.match(args, /--save {2}--appendonly no/, "no RDB snapshots, no AOF");
+        assert.match(args, /--maxmemory-policy allkeys-lru/);
+        const ref = container.env.find((e: KubeObject) => e.name === "REDIS_PASSWORD").valueFrom.secretKeyRef;
+        assert.strictEqual(
+            named(run, K.secret, ref.name).stringData[ref.key],
+            `fake-${run.one("random:index/randomPassword:RandomPassword", "redis-password").name}`,
+        );
+    });
+
+    it("points the registry's blob-descriptor cache at Redis, with the same password as secret env", () => {
+        const { config } = registryConfigOf(run);
+        assert.strictEqual(config.storage.cache.blobdescriptor, "redis");
+        assert.strictEqual(config.redis.addr, "orbit-registry-redis.orbit-registry.svc.cluster.local:6379");
+        assert.strictEqual(config.redis.password, undefined, "the password stays out of the ConfigMap");
+        const env = named(run, K.secret, "orbit-registry-env").stringData;
+        assert.strictEqual(env.REGISTRY_REDIS_PASSWORD, named(run, K.secret, "orbit-registry-redis").stringData.REDIS_PASSWORD);
+        assert.ok(dependsOnNames(run.one(K.deployment, "registry-deployment")).some((n) => n.endsWith("redis-deployment")));
+    });
+
+    it("admits Redis traffic from the registry's pods only", () => {
+        const policy = named(run, K.networkPolicy, "orbit-registry-redis-ingress");
+        assert.ok(
+            matches(policy.spec.podSelector.matchLabels, named(run, K.deployment, "orbit-registry-redis").spec.template.metadata.labels),
+        );
+        assert.deepStrictEqual(policy.spec.ingress, [
+            {
+                from: [{ podSelector: { matchLabels: named(run, K.deployment, "orbit-registry").spec.selector.matchLabels } }],
+                ports: [{ protocol: "TCP", port: 6379 }],
+            },
+        ]);
+    });
+
+    it("keeps the in-memory cache for one replica, unless redisCache asks for Redis", async () => {
+        const single = await runProgram(stackConfig("prod", { registryReplicas: "1" }), "prod");
+        assert.strictEqual(registryConfigOf(single).config.storage.cache.blobdescriptor, "inmemory");
+        assert.strictEqual(registryConfigOf(single).config.redis, undefined);
+        assert.ok(!objectsOf(single, K.deployment).some((d) => d.metadata.name === "orbit-registry-redis"));
+        assert.ok(!("REGISTRY_REDIS_PASSWORD" in named(single, K.secret, "orbit-registry-env").stringData));
+        const asked = await runProgram(stackConfig("prod", { registryReplicas: "1", redisCache: "true" }), "prod");
+        assert.strictEqual(registryConfigOf(asked).config.storage.cache.blobdescriptor, "redis");
+    });
+
+    it("writes Distribution 3's redis options (addrs) for registry:3", async () => {
+        const three = await runProgram(stackConfig("prod", { registryImage: "registry:3.0.0" }), "prod");
+        const { redis } = registryConfigOf(three).config;
+        assert.deepStrictEqual(redis.addrs, ["orbit-registry-redis.orbit-registry.svc.cluster.local:6379"]);
+        assert.strictEqual(redis.addr, undefined);
+    });
+});
+
 describe("prod with registry:3 (Distribution 3)", () => {
     let run: StackRun;
     before(async () => {
@@ -369,7 +432,7 @@ describe("kubernetes + s3", () => {
         assert.strictEqual(objectsOf(run, K.job).length, 0);
         assert.strictEqual(objectsOf(run, K.pvc).length, 0);
         assert.ok(!objectsOf(run, K.networkPolicy).some((p) => p.metadata.name.includes("minio")));
-        assert.strictEqual(run.all("random:index/randomPassword:RandomPassword").length, 2, "no MinIO credentials");
+        assert.strictEqual(run.all("orbit:registry:MinioCredentials").length, 0, "no MinIO credentials");
     });
 
     it("points the registry at AWS S3 in aws:region, with TLS and redirects allowed", () => {

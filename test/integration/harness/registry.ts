@@ -25,6 +25,8 @@ export interface RegistryServerArgs {
     user: string;
     bcryptHash: string;
     secrets: RegistrySecrets<string>;
+    /** A Redis shared as the blob-descriptor cache; in memory without one. */
+    redis?: { address: string; password: string };
     /** Storage health check interval; short, so a MinIO outage shows quickly. */
     healthInterval: string;
 }
@@ -64,6 +66,7 @@ export class RegistryServer {
         const config = renderRegistryConfig({
             ...devStackRegistrySettings,
             ...this.args.settings,
+            redisAddress: this.args.redis?.address,
             distributionVersion: this.args.version,
             storage: { bucket: this.args.bucket, region: this.args.region, regionEndpoint: this.args.minioEndpoint },
             htpasswdPath,
@@ -81,7 +84,7 @@ export class RegistryServer {
         this.process = new ManagedProcess(`registry ${this.args.version}`, this.args.binary, ["serve", this.configFile], {
             PATH: process.env.PATH,
             HOME: this.args.dir,
-            ...registrySecretEnv(this.args.secrets),
+            ...registrySecretEnv({ ...this.args.secrets, redisPassword: this.args.redis?.password }),
             ...distributionEnv[this.args.version],
         }).start();
         await waitUntil(

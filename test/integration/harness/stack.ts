@@ -15,6 +15,15 @@ import { Tools } from "./tools";
 
 const randomSecret = (bytes = 24) => crypto.randomBytes(bytes).toString("hex");
 
+export interface StackOptions {
+    /** Distribution's major version; 2 by default. */
+    version?: DistributionVersion;
+    /** Registry settings that differ from the dev stack's. */
+    settings?: RegistryServerArgs["settings"];
+    /** A Redis every registry of the stack shares as its blob-descriptor cache. */
+    redis?: { address: string; password: string };
+}
+
 export interface Credentials {
     user: string;
     password: string;
@@ -35,12 +44,18 @@ export class LocalRegistryStack {
     readonly skopeo: Skopeo;
     /** Created once MinIO has its port, which the registry's config names. */
     registry!: RegistryServer;
+    private readonly replicas: RegistryServer[] = [];
+
+    readonly version: DistributionVersion;
+    private readonly httpSecret = randomSecret(32);
+    private readonly bcryptHash: string;
 
     constructor(
         private readonly tools: Tools,
-        readonly version: DistributionVersion = 2,
-        private readonly registrySettings: RegistryServerArgs["settings"] = {},
+        private readonly options: StackOptions = {},
     ) {
+        this.version = options.version ?? 2;
+        this.bcryptHash = hashSync(this.serviceAccount.password, 10);
         this.minio = new MinioServer(tools.minio, path.join(this.dir, "minio-data"), {
             user: `root${randomSecret(6)}`,
             password: randomSecret(),
@@ -53,20 +68,33 @@ export class LocalRegistryStack {
         await this.minio.start();
         this.mc.alias("registry", this.minio.endpoint, this.registryS3.accessKey, this.registryS3.secretKey);
         await this.provision();
-        this.registry = new RegistryServer({
+        this.registry = this.newRegistry("registry");
+        await this.registry.start();
+    }
+
+    /** Another registry process on the same storage, http secret and cache: a second replica. */
+    async addReplica(name: string): Promise<RegistryServer> {
+        const replica = this.newRegistry(name);
+        this.replicas.push(replica);
+        await replica.start();
+        return replica;
+    }
+
+    private newRegistry(name: string): RegistryServer {
+        return new RegistryServer({
             version: this.version,
-            settings: this.registrySettings,
+            settings: this.options.settings,
+            redis: this.options.redis,
             binary: this.version === 2 ? this.tools.registry : this.tools.registry3,
-            dir: path.join(this.dir, "registry"),
+            dir: path.join(this.dir, name),
             minioEndpoint: this.minio.endpoint,
             bucket: this.bucket,
             region: minioContainer.region,
             user: this.serviceAccount.user,
-            bcryptHash: hashSync(this.serviceAccount.password, 10),
-            secrets: { s3AccessKey: this.registryS3.accessKey, s3SecretKey: this.registryS3.secretKey, httpSecret: randomSecret(32) },
+            bcryptHash: this.bcryptHash,
+            secrets: { s3AccessKey: this.registryS3.accessKey, s3SecretKey: this.registryS3.secretKey, httpSecret: this.httpSecret },
             healthInterval: "1s",
         });
-        await this.registry.start();
     }
 
     /** Creates (or, run again, confirms) the bucket, the registry's user and policy with the program's script. */
@@ -83,6 +111,7 @@ export class LocalRegistryStack {
 
     /** Stops every process and removes every file of the run. */
     async stop(): Promise<void> {
+        for (const replica of this.replicas) await replica.stop();
         await this.registry?.stop();
         await this.minio.stop();
         fs.rmSync(this.dir, { recursive: true, force: true });

@@ -10,6 +10,8 @@ export interface Tools {
     registry3: string;
     /** The OCI distribution-spec conformance suite, built from its module. */
     conformance: string;
+    /** Debian's redis-server, the registry replicas' shared cache. */
+    redis: string;
     skopeo: string;
     minio: string;
     mc: string;
@@ -33,6 +35,7 @@ export function findTools(): { tools?: Tools; missing: string[] } {
         registry: onPath("docker-registry"),
         registry3: local("registry3"),
         conformance: local("conformance"),
+        redis: onPath("redis-server"),
         skopeo: onPath("skopeo"),
         minio: local("minio"),
         mc: local("mc"),
@@ -41,6 +44,7 @@ export function findTools(): { tools?: Tools; missing: string[] } {
         registry: "docker-registry",
         registry3: "registry3",
         conformance: "conformance",
+        redis: "redis-server",
         skopeo: "skopeo",
         minio: "minio",
         mc: "mc",
