@@ -1,5 +1,6 @@
 import { readRawConfig } from "./components/config";
 import { orbitRegistryProgram } from "./components/program";
 
-export const { registryUrl, registryInternalUrl, registryUser, buildServiceEnv, orbitWwwEnv, minioEndpoint, bucketName } =
-    orbitRegistryProgram(readRawConfig());
+// The stack's outputs are the properties of what this resolves to: registryUrl, registryInternalUrl,
+// registryUser, buildServiceEnv, orbitWwwEnv, minioEndpoint, bucketName, storageLayout.
+export = async () => orbitRegistryProgram(readRawConfig());

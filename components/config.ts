@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { closest } from "fastest-levenshtein";
 import { DistributionVersion, registryVersionSettings, RegistryVersionSetting, resolveDistributionVersion } from "./distributionVersion";
+import { MinioLayout, minioLayout } from "./minioLayout";
 import { RegistryLogLevel, registryLogLevels } from "./registryConfig";
 import * as rules from "./validators";
 
@@ -43,6 +44,10 @@ export interface KubernetesConfig {
     /** kubeconfig context; empty means the current context. */
     kubeContext?: string;
     minioStorageSize: string;
+    /** One pod on one drive, or MinIO erasure-coded across pods (minioReplicas ≥ 4). */
+    minioLayout: MinioLayout;
+    /** The stack may change its MinIO layout: a new, empty MinIO (see README, moving the data). */
+    minioLayoutChange: boolean;
     /** Empty means the cluster's default StorageClass. */
     storageClass?: string;
     registryReplicas: number;
@@ -97,6 +102,9 @@ const keyRules = {
     appNamespace: rules.dnsLabel,
     kubeContext: rules.anyString,
     minioStorageSize: rules.storageQuantity,
+    minioReplicas: rules.positiveInteger,
+    minioDrivesPerPod: rules.positiveInteger,
+    minioLayoutChange: rules.boolean,
     storageClass: rules.optional(rules.dnsSubdomain),
     registryReplicas: rules.positiveInteger,
     redisCache: rules.boolean,
@@ -178,6 +186,22 @@ export function parseConfig(raw: RawConfig): OrbitRegistryConfig {
             );
         }
     }
+    const layoutKeysValid = !problems.some((p) => /:minio(Replicas|DrivesPerPod) =/.test(p));
+    const layout = layoutKeysValid ? minioLayout(Number(raw.minioReplicas), Number(raw.minioDrivesPerPod)) : undefined;
+    if (layout && "problem" in layout) {
+        problems.push(
+            `${qualifiedKey("minioReplicas")} = ${JSON.stringify(raw.minioReplicas)} with ${qualifiedKey("minioDrivesPerPod")} = ` +
+                `${JSON.stringify(raw.minioDrivesPerPod)} is a layout MinIO refuses: ${layout.problem}`,
+        );
+    } else if (layout?.distributed && raw.target === "docker") {
+        problems.push(
+            describe(
+                "minioReplicas",
+                raw.minioReplicas!,
+                "1 on the docker target (one MinIO container); distributed MinIO runs on kubernetes",
+            ),
+        );
+    }
     if (raw.storage === "s3" && raw.awsRegion === undefined) {
         problems.push(missing("awsRegion", "storage s3 creates the bucket in this region"));
     }
@@ -221,6 +245,8 @@ function typedConfig(raw: Record<ConfigKey, string>): OrbitRegistryConfig {
                       appNamespace: raw.appNamespace,
                       kubeContext: optionalText("kubeContext"),
                       minioStorageSize: raw.minioStorageSize,
+                      minioLayout: minioLayout(Number(raw.minioReplicas), Number(raw.minioDrivesPerPod)) as MinioLayout,
+                      minioLayoutChange: raw.minioLayoutChange === "true",
                       storageClass: optionalText("storageClass"),
                       registryReplicas: Number(raw.registryReplicas),
                       // Replicas with in-memory caches disagree after deletes and garbage collection.

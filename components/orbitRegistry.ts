@@ -18,13 +18,15 @@ export interface OrbitRegistryOutputs {
     orbitWwwEnv: pulumi.Output<Record<string, string>>;
     minioEndpoint: pulumi.Output<string>;
     bucketName: pulumi.Output<string>;
+    /** `s3` or `minio:<pods>x<drives per pod>`; the next deployment compares its own with it. */
+    storageLayout: pulumi.Output<string>;
 }
 
 /** Orbit's hosted registry: credentials, storage, the platform-specific deployment, and the apps' wiring. */
 export class OrbitRegistry extends pulumi.ComponentResource {
     readonly outputs: OrbitRegistryOutputs;
 
-    constructor(name: string, config: OrbitRegistryConfig, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, config: OrbitRegistryConfig, storageLayout: string, opts?: pulumi.ComponentResourceOptions) {
         super("orbit:registry:OrbitRegistry", name, {}, opts);
         const credentials = new Credentials(`${name}-credentials`, { registryUser: config.registryUser }, { parent: this });
         const storage: StoragePlan =
@@ -65,6 +67,7 @@ export class OrbitRegistry extends pulumi.ComponentResource {
             orbitWwwEnv: pulumi.secret(appEnv.apply((env) => env.orbitWwwEnv)),
             minioEndpoint: deployed.minioEndpoint,
             bucketName: deployed.bucketName,
+            storageLayout: pulumi.output(storageLayout),
         };
         this.registerOutputs(this.outputs);
     }

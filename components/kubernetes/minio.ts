@@ -1,19 +1,26 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { MinioCredentials } from "../credentials";
+import { MinioLayout } from "../minioLayout";
 import { names } from "../names";
 import { RegistryStorage } from "../storage";
-import { minioContainer, minioServerArgs } from "../upstream";
+import { minioContainer } from "../upstream";
 import { appLabels, restrictedContainer, restrictedPod, scratchMount, scratchVolume } from "./podSecurity";
 import { MinioProvisioner } from "./provisioner";
 
+/** Every MinIO pod, in either layout; policies select MinIO by these. */
 export const minioLabels = appLabels("minio");
+/** The pods of distributed MinIO, apart from a single pod an earlier layout may have left behind. */
+const poolLabels = { ...minioLabels, "app.kubernetes.io/instance": "pool" };
+const poolName = `${names.minio}-pool`;
 
 export interface KubernetesMinioArgs {
     namespace: string;
     image: string;
     credentials: MinioCredentials;
     bucketName: string;
+    layout: MinioLayout;
+    /** Size of each drive's claim. */
     storageSize: string;
     storageClass?: string;
     /** MinIO client image of the provisioning Job. */
@@ -23,10 +30,12 @@ export interface KubernetesMinioArgs {
     after: pulumi.Resource[];
 }
 
+type Metadata = (objectName: string, labels?: Record<string, string>) => k8s.types.input.meta.v1.ObjectMeta;
+
 /**
- * MinIO as a one-pod StatefulSet on a PersistentVolumeClaim that Pulumi declares (and protects)
- * itself, with the registry's bucket, user and policy made by a Job: the registry's storage on
- * the Kubernetes target.
+ * MinIO, the registry's storage on the Kubernetes target, with the registry's bucket, user and
+ * policy made by a Job. One pod on a claim Pulumi declares (and protects) itself, or, with 4 pods
+ * or more, MinIO distributed: erasure-coded across pods on different nodes, a claim per drive.
  */
 export class KubernetesMinio extends pulumi.ComponentResource implements RegistryStorage {
     readonly rootSecret: k8s.core.v1.Secret;
@@ -42,9 +51,8 @@ export class KubernetesMinio extends pulumi.ComponentResource implements Registr
     constructor(name: string, args: KubernetesMinioArgs, opts?: pulumi.ComponentResourceOptions) {
         super("orbit:registry:KubernetesMinio", name, {}, opts);
         const { credentials } = args;
-        const metadata = (objectName: string) => ({ name: objectName, namespace: args.namespace, labels: minioLabels });
+        const metadata: Metadata = (objectName, labels = minioLabels) => ({ name: objectName, namespace: args.namespace, labels });
         const childOpts = { parent: this, dependsOn: args.after };
-        const stateOpts = { ...childOpts, protect: args.protectData, retainOnDelete: args.protectData };
         const { rootUserEnv, rootPasswordEnv } = minioContainer;
 
         this.rootSecret = new k8s.core.v1.Secret(
@@ -57,82 +65,12 @@ export class KubernetesMinio extends pulumi.ComponentResource implements Registr
             childOpts,
         );
 
-        // A claim of its own rather than a volumeClaimTemplate: resizing it is an update, not a
-        // replacement of the StatefulSet, and it survives the StatefulSet.
-        const claim = new k8s.core.v1.PersistentVolumeClaim(
-            `${name}-data`,
-            {
-                metadata: metadata(names.minioData),
-                spec: {
-                    accessModes: ["ReadWriteOnce"],
-                    storageClassName: args.storageClass,
-                    resources: { requests: { storage: args.storageSize } },
-                },
-            },
-            stateOpts,
-        );
-
-        const apiPort = [{ name: "api", port: minioContainer.apiPort, targetPort: "api" }];
-        const headless = new k8s.core.v1.Service(
-            `${name}-headless`,
-            { metadata: metadata(`${names.minio}-headless`), spec: { clusterIP: "None", selector: minioLabels, ports: apiPort } },
-            childOpts,
-        );
-
-        const probe = (path: string, failureThreshold: number) => ({
-            httpGet: { path, port: "api" },
-            periodSeconds: 5,
-            timeoutSeconds: 3,
-            failureThreshold,
-        });
-        const fromRootSecret = (key: string) => ({ name: key, valueFrom: { secretKeyRef: { name: this.rootSecret.metadata.name, key } } });
-        this.statefulSet = new k8s.apps.v1.StatefulSet(
-            `${name}-statefulset`,
-            {
-                metadata: metadata(names.minio),
-                spec: {
-                    serviceName: headless.metadata.name,
-                    replicas: 1,
-                    selector: { matchLabels: minioLabels },
-                    template: {
-                        metadata: { labels: minioLabels },
-                        spec: {
-                            automountServiceAccountToken: false,
-                            securityContext: restrictedPod(1000),
-                            containers: [
-                                {
-                                    name: "minio",
-                                    image: args.image,
-                                    args: [...minioServerArgs, "--certs-dir", "/tmp/certs"],
-                                    env: [
-                                        fromRootSecret(rootUserEnv),
-                                        fromRootSecret(rootPasswordEnv),
-                                        { name: "HOME", value: "/tmp" },
-                                        { name: "MINIO_UPDATE", value: "off" },
-                                    ],
-                                    ports: [
-                                        { name: "api", containerPort: minioContainer.apiPort },
-                                        { name: "console", containerPort: minioContainer.consolePort },
-                                    ],
-                                    startupProbe: probe(minioContainer.livenessPath, 60),
-                                    livenessProbe: probe(minioContainer.livenessPath, 3),
-                                    readinessProbe: probe(minioContainer.readinessPath, 3),
-                                    resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } },
-                                    securityContext: restrictedContainer,
-                                    volumeMounts: [{ name: "data", mountPath: minioContainer.dataDir }, scratchMount],
-                                },
-                            ],
-                            volumes: [{ name: "data", persistentVolumeClaim: { claimName: claim.metadata.name } }, scratchVolume],
-                        },
-                    },
-                },
-            },
-            stateOpts,
-        );
+        const deployed = args.layout.distributed ? this.pool(name, args, metadata) : this.singlePod(name, args, metadata);
+        this.statefulSet = deployed.statefulSet;
 
         this.service = new k8s.core.v1.Service(
             `${name}-service`,
-            { metadata: metadata(names.minio), spec: { type: "ClusterIP", selector: minioLabels, ports: apiPort } },
+            { metadata: metadata(names.minio), spec: { type: "ClusterIP", selector: deployed.labels, ports: apiServicePort } },
             childOpts,
         );
         const internalEndpoint = `http://${names.minio}.${args.namespace}.svc.cluster.local:${minioContainer.apiPort}`;
@@ -164,4 +102,170 @@ export class KubernetesMinio extends pulumi.ComponentResource implements Registr
         this.ready = [provisioner.job];
         this.registerOutputs({ endpoint: this.endpoint, bucketName: this.bucketName });
     }
+
+    /** One pod on one drive. Its claim is its own rather than a volumeClaimTemplate: resizing it is an update, not a replacement. */
+    private singlePod(name: string, args: KubernetesMinioArgs, metadata: Metadata) {
+        const childOpts = { parent: this, dependsOn: args.after };
+        const stateOpts = { ...childOpts, protect: args.protectData, retainOnDelete: args.protectData };
+        const claim = new k8s.core.v1.PersistentVolumeClaim(
+            `${name}-data`,
+            {
+                metadata: metadata(names.minioData),
+                spec: {
+                    accessModes: ["ReadWriteOnce"],
+                    storageClassName: args.storageClass,
+                    resources: { requests: { storage: args.storageSize } },
+                },
+            },
+            stateOpts,
+        );
+        const headless = new k8s.core.v1.Service(
+            `${name}-headless`,
+            { metadata: metadata(`${names.minio}-headless`), spec: { clusterIP: "None", selector: minioLabels, ports: apiServicePort } },
+            childOpts,
+        );
+        const statefulSet = new k8s.apps.v1.StatefulSet(
+            `${name}-statefulset`,
+            {
+                metadata: metadata(names.minio),
+                spec: {
+                    serviceName: headless.metadata.name,
+                    replicas: 1,
+                    selector: { matchLabels: minioLabels },
+                    template: {
+                        metadata: { labels: minioLabels },
+                        spec: this.podSpec(
+                            args,
+                            [{ name: "data", mountPath: minioContainer.dataDir }],
+                            [{ name: "data", persistentVolumeClaim: { claimName: claim.metadata.name } }],
+                        ),
+                    },
+                },
+            },
+            stateOpts,
+        );
+        return { statefulSet, labels: minioLabels };
+    }
+
+    /** MinIO distributed over `layout.pods` pods of `layout.drivesPerPod` drives, each pod on its own node. */
+    private pool(name: string, args: KubernetesMinioArgs, metadata: Metadata) {
+        const { layout } = args;
+        const childOpts = { parent: this, dependsOn: args.after };
+        // Peers find each other through it before they are ready, so it publishes every address.
+        const headless = new k8s.core.v1.Service(
+            `${name}-pool-headless`,
+            {
+                metadata: metadata(`${poolName}-headless`, poolLabels),
+                spec: { clusterIP: "None", publishNotReadyAddresses: true, selector: poolLabels, ports: apiServicePort },
+            },
+            childOpts,
+        );
+        const drives = Array.from({ length: layout.drivesPerPod }, (_, i) => `data${i + 1}`);
+        const hosts = `${poolName}-{0...${layout.pods - 1}}.${poolName}-headless.${args.namespace}.svc.cluster.local`;
+        const paths = layout.drivesPerPod === 1 ? "/data1" : `/data{1...${layout.drivesPerPod}}`;
+        const statefulSet = new k8s.apps.v1.StatefulSet(
+            `${name}-pool`,
+            {
+                metadata: metadata(poolName, poolLabels),
+                spec: {
+                    serviceName: headless.metadata.name,
+                    replicas: layout.pods,
+                    // Distributed MinIO waits for its peers: they must start together.
+                    podManagementPolicy: "Parallel",
+                    selector: { matchLabels: poolLabels },
+                    persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+                    volumeClaimTemplates: drives.map((drive) => ({
+                        metadata: { name: drive, labels: poolLabels },
+                        spec: {
+                            accessModes: ["ReadWriteOnce"],
+                            storageClassName: args.storageClass,
+                            resources: { requests: { storage: args.storageSize } },
+                        },
+                    })),
+                    template: {
+                        metadata: { labels: poolLabels },
+                        spec: {
+                            ...this.podSpec(
+                                args,
+                                drives.map((drive) => ({ name: drive, mountPath: `/${drive}` })),
+                                [],
+                                `http://${hosts}:${minioContainer.apiPort}${paths}`,
+                            ),
+                            // A node holds one pod at most, so losing a node loses one pod's drives.
+                            affinity: {
+                                podAntiAffinity: {
+                                    requiredDuringSchedulingIgnoredDuringExecution: [
+                                        { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: poolLabels } },
+                                    ],
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+            { ...childOpts, protect: args.protectData, retainOnDelete: args.protectData },
+        );
+        new k8s.policy.v1.PodDisruptionBudget(
+            `${name}-pool-pdb`,
+            {
+                metadata: metadata(poolName, poolLabels),
+                spec: { maxUnavailable: layout.podsLostForWrites, selector: { matchLabels: poolLabels } },
+            },
+            childOpts,
+        );
+        return { statefulSet, labels: poolLabels };
+    }
+
+    /** MinIO's pod serving `endpoints`: the restricted standard, probes, root credentials from the Secret, a mount per drive. */
+    private podSpec(
+        args: KubernetesMinioArgs,
+        drives: Array<{ name: string; mountPath: string }>,
+        volumes: k8s.types.input.core.v1.Volume[],
+        endpoints: string = minioContainer.dataDir,
+    ) {
+        const probe = (path: string, failureThreshold: number) => ({
+            httpGet: { path, port: "api" },
+            periodSeconds: 5,
+            timeoutSeconds: 3,
+            failureThreshold,
+        });
+        const fromRootSecret = (key: string) => ({ name: key, valueFrom: { secretKeyRef: { name: this.rootSecret.metadata.name, key } } });
+        return {
+            automountServiceAccountToken: false,
+            securityContext: restrictedPod(1000),
+            containers: [
+                {
+                    name: "minio",
+                    image: args.image,
+                    args: [
+                        "server",
+                        endpoints ?? minioContainer.dataDir,
+                        "--console-address",
+                        `:${minioContainer.consolePort}`,
+                        "--certs-dir",
+                        "/tmp/certs",
+                    ],
+                    env: [
+                        fromRootSecret(minioContainer.rootUserEnv),
+                        fromRootSecret(minioContainer.rootPasswordEnv),
+                        { name: "HOME", value: "/tmp" },
+                        { name: "MINIO_UPDATE", value: "off" },
+                    ],
+                    ports: [
+                        { name: "api", containerPort: minioContainer.apiPort },
+                        { name: "console", containerPort: minioContainer.consolePort },
+                    ],
+                    startupProbe: probe(minioContainer.livenessPath, 60),
+                    livenessProbe: probe(minioContainer.livenessPath, 3),
+                    readinessProbe: probe(minioContainer.readinessPath, 3),
+                    resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } },
+                    securityContext: restrictedContainer,
+                    volumeMounts: [...drives, scratchMount],
+                },
+            ],
+            volumes: [...volumes, scratchVolume],
+        };
+    }
 }
+
+const apiServicePort = [{ name: "api", port: minioContainer.apiPort, targetPort: "api" }];

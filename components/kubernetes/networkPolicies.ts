@@ -11,6 +11,8 @@ export interface NetworkPoliciesArgs {
     appNamespace: string;
     ingressControllerNamespace: string;
     withMinio: boolean;
+    /** Distributed MinIO: its pods talk to each other. */
+    minioPeers: boolean;
     withRedis: boolean;
     after: pulumi.Resource[];
 }
@@ -49,7 +51,11 @@ export class NetworkPolicies extends pulumi.ComponentResource {
                 policyTypes: ["Ingress"],
                 ingress: [
                     {
-                        from: [{ podSelector: { matchLabels: registryLabels } }, { podSelector: { matchLabels: provisionerLabels } }],
+                        from: [
+                            { podSelector: { matchLabels: registryLabels } },
+                            { podSelector: { matchLabels: provisionerLabels } },
+                            ...(args.minioPeers ? [{ podSelector: { matchLabels: minioLabels } }] : []),
+                        ],
                         ports: [{ protocol: "TCP", port: minioContainer.apiPort }],
                     },
                 ],

@@ -10,12 +10,36 @@ import { AppliedObject, Deployer, StackObject } from "./harness/deployer";
 import { KubeObject } from "./harness/kubeApi";
 import { clusterInstallHint, findClusterTools } from "./harness/tools";
 
-const variants: Array<{ name: string; raw: RawConfig; withMinio: boolean }> = [
-    { name: "prod (kubernetes + minio)", raw: stackConfig("prod"), withMinio: true },
+interface Variant {
+    name: string;
+    raw: RawConfig;
+    withMinio: boolean;
+    /** Static PersistentVolumes an administrator provides for MinIO's claims. */
+    volumes: number;
+    /** kwok nodes besides the first (distributed MinIO puts one pod on a node). */
+    extraNodes: string[];
+}
+
+const variants: Variant[] = [
+    { name: "prod (kubernetes + minio)", raw: stackConfig("prod"), withMinio: true, volumes: 1, extraNodes: [] },
     {
         name: "kubernetes + s3",
         raw: stackConfig("prod", { storage: "s3", awsRegion: "eu-west-1", namespace: "orbit-registry-s3", appNamespace: "orbit-s3" }),
         withMinio: false,
+        volumes: 0,
+        extraNodes: [],
+    },
+    {
+        name: "prod with distributed MinIO (4 pods x 2 drives)",
+        raw: stackConfig("prod", {
+            minioReplicas: "4",
+            minioDrivesPerPod: "2",
+            namespace: "orbit-registry-pool",
+            appNamespace: "orbit-pool",
+        }),
+        withMinio: true,
+        volumes: 8,
+        extraNodes: ["kwok-node-1", "kwok-node-2", "kwok-node-3"],
     },
 ];
 
@@ -70,7 +94,9 @@ describe("the prod stack on a real Kubernetes control plane", function () {
                 // What a platform team has before its first `pulumi up`: the apps' namespace and,
                 // without a provisioner, a volume for MinIO's claim.
                 await plane.api.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: config.appNamespace } });
-                if (variant.withMinio) await plane.api.create(staticVolumeFor(config.minioStorageSize));
+                for (let i = 0; i < variant.volumes; i++)
+                    await plane.api.create(staticVolume(`${namespace}-volume-${i}`, config.minioStorageSize));
+                await plane.addNodes(variant.extraNodes);
 
                 secrets = randomSecrets();
                 deployer = new Deployer(plane.api, 120_000, () => plane.logs());
@@ -106,10 +132,18 @@ describe("the prod stack on a real Kubernetes control plane", function () {
             });
 
             if (variant.withMinio) {
-                it("binds MinIO's claim and makes its StatefulSet ready", async () => {
-                    assert.strictEqual((await live("PersistentVolumeClaim", "orbit-minio-data")).status.phase, "Bound");
-                    const statefulSet = await live("StatefulSet", "orbit-minio");
-                    assert.strictEqual(statefulSet.status.readyReplicas, 1);
+                it("binds every MinIO claim and makes its StatefulSet ready, one pod per node", async () => {
+                    const claims = await plane.api.list("v1", "PersistentVolumeClaim", namespace);
+                    assert.strictEqual(claims.length, variant.volumes);
+                    assert.ok(
+                        claims.every((claim) => claim.status.phase === "Bound"),
+                        claims.map((c) => `${c.metadata.name}: ${c.status.phase}`).join(", "),
+                    );
+                    const declared = objects.find((o) => o.object.kind === "StatefulSet")!.object;
+                    const statefulSet = await live("StatefulSet", declared.metadata.name);
+                    assert.strictEqual(statefulSet.status.readyReplicas, declared.spec.replicas);
+                    const pods = await plane.api.list("v1", "Pod", namespace, labelSelector(declared.spec.selector.matchLabels));
+                    assert.strictEqual(new Set(pods.map((pod) => pod.spec.nodeName)).size, pods.length, "no two MinIO pods share a node");
                 });
 
                 it("completes the provisioning Job before the registry Deployment exists", async () => {
@@ -320,18 +354,18 @@ describe("the prod stack on a real Kubernetes control plane", function () {
     });
 });
 
-/** The static PersistentVolume an administrator would provide for MinIO's claim. */
-function staticVolumeFor(size: string): KubeObject {
+/** A static PersistentVolume, as an administrator would provide for MinIO's claims. */
+function staticVolume(name: string, size: string): KubeObject {
     return {
         apiVersion: "v1",
         kind: "PersistentVolume",
-        metadata: { name: "orbit-minio-data-volume" },
+        metadata: { name },
         spec: {
             capacity: { storage: size },
             accessModes: ["ReadWriteOnce"],
             persistentVolumeReclaimPolicy: "Retain",
             storageClassName: "",
-            hostPath: { path: "/var/lib/orbit-minio-data" },
+            hostPath: { path: `/var/lib/${name}` },
         },
     };
 }

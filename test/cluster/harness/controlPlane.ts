@@ -101,7 +101,7 @@ export class ControlPlane {
             env,
         );
 
-        await this.api.create(fakeNode());
+        await this.api.create(fakeNode(fakeNodeName));
         const stages = path.join(this.dir, "kwok-stages.yaml");
         fs.writeFileSync(stages, this.tools.kwokStages.map((file) => fs.readFileSync(file, "utf8").trim()).join("\n---\n"));
         this.spawn(
@@ -120,13 +120,7 @@ export class ControlPlane {
 
         await waitUntil(
             "the kwok node to be Ready",
-            async () => {
-                const node = await this.api.get("v1", "Node", fakeNodeName);
-                return (
-                    node?.status?.conditions?.some((c: { type: string; status: string }) => c.type === "Ready" && c.status === "True") ??
-                    false
-                );
-            },
+            () => this.nodeReady(fakeNodeName),
             60_000,
             () => this.logs(),
         );
@@ -136,6 +130,23 @@ export class ControlPlane {
             60_000,
             () => this.logs(),
         );
+    }
+
+    /** More kwok nodes, e.g. for pods that must not share a node; resolves once they are Ready. */
+    async addNodes(names: string[]): Promise<void> {
+        for (const name of names) await this.api.create(fakeNode(name));
+        for (const name of names)
+            await waitUntil(
+                `node ${name} to be Ready`,
+                () => this.nodeReady(name),
+                60_000,
+                () => this.logs(),
+            );
+    }
+
+    private async nodeReady(name: string): Promise<boolean> {
+        const node = await this.api.get("v1", "Node", name);
+        return node?.status?.conditions?.some((c: { type: string; status: string }) => c.type === "Ready" && c.status === "True") ?? false;
     }
 
     /** Stops every process this control plane started and removes its files. */
@@ -174,16 +185,16 @@ export class ControlPlane {
     }
 }
 
-/** The one node kwok manages; pods schedule onto it. */
-function fakeNode() {
+/** A node kwok manages; pods schedule onto it. */
+function fakeNode(name: string) {
     const capacity = { cpu: "32", memory: "256Gi", pods: "110" };
     return {
         apiVersion: "v1",
         kind: "Node",
         metadata: {
-            name: fakeNodeName,
+            name,
             annotations: { "node.alpha.kubernetes.io/ttl": "0", "kwok.x-k8s.io/node": "fake" },
-            labels: { "kubernetes.io/hostname": fakeNodeName, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", type: "kwok" },
+            labels: { "kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", type: "kwok" },
         },
         status: { allocatable: capacity, capacity },
     };

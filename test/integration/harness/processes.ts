@@ -4,12 +4,19 @@ import * as fs from "fs";
 const running = new Set<ChildProcess>();
 
 const scratchDirs = new Set<string>();
+const exitHooks: Array<() => void> = [];
 
-// Last resort: a failing test or an interrupted run leaves no server and no scratch directory behind.
+// Last resort: a failing test or an interrupted run leaves no server, scratch directory or test host behind.
 process.on("exit", () => {
     for (const child of running) child.kill("SIGKILL");
     for (const dir of scratchDirs) fs.rmSync(dir, { recursive: true, force: true });
+    for (const hook of exitHooks) hook();
 });
+
+/** Runs `hook` when the process exits, however it exits (synchronous work only). */
+export function onExit(hook: () => void): void {
+    exitHooks.push(hook);
+}
 for (const [signal, code] of [
     ["SIGINT", 130],
     ["SIGTERM", 143],

@@ -8,6 +8,7 @@ import { DistributionVersion } from "../../../components/distributionVersion";
 import { minioContainer } from "../../../components/upstream";
 import { Mc } from "./mc";
 import { removedOnExit } from "./processes";
+import { DistributedMinio } from "./distributedMinio";
 import { MinioServer } from "./minio";
 import { RegistryServer, RegistryServerArgs } from "./registry";
 import { Skopeo } from "./skopeo";
@@ -22,6 +23,8 @@ export interface StackOptions {
     settings?: RegistryServerArgs["settings"];
     /** A Redis every registry of the stack shares as its blob-descriptor cache. */
     redis?: { address: string; password: string };
+    /** MinIO distributed over this many processes (one per pod) of `drivesPerNode` drives; one process without. */
+    minioNodes?: { nodes: number; drivesPerNode: number };
 }
 
 export interface Credentials {
@@ -39,7 +42,7 @@ export class LocalRegistryStack {
     readonly bucket = "orbit-registry";
     readonly serviceAccount: Credentials = { user: "orbit-service", password: randomSecret() };
     readonly registryS3 = { accessKey: `registry${randomSecret(6)}`, secretKey: randomSecret() };
-    readonly minio: MinioServer;
+    readonly minio: MinioServer | DistributedMinio;
     readonly mc: Mc;
     readonly skopeo: Skopeo;
     /** Created once MinIO has its port, which the registry's config names. */
@@ -56,10 +59,11 @@ export class LocalRegistryStack {
     ) {
         this.version = options.version ?? 2;
         this.bcryptHash = hashSync(this.serviceAccount.password, 10);
-        this.minio = new MinioServer(tools.minio, path.join(this.dir, "minio-data"), {
-            user: `root${randomSecret(6)}`,
-            password: randomSecret(),
-        });
+        const root = { user: `root${randomSecret(6)}`, password: randomSecret() };
+        const nodes = options.minioNodes;
+        this.minio = nodes
+            ? new DistributedMinio(tools.minio, path.join(this.dir, "minio"), root, nodes.nodes, nodes.drivesPerNode)
+            : new MinioServer(tools.minio, path.join(this.dir, "minio-data"), root);
         this.mc = new Mc(tools.mc, path.join(this.dir, "mc"));
         this.skopeo = new Skopeo(tools.skopeo, path.join(this.dir, "skopeo"));
     }
