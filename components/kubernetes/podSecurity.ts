@@ -35,3 +35,8 @@ export function appLabels(component: string): Record<string, string> {
         "app.kubernetes.io/part-of": "orbit-registry",
     };
 }
+
+/** A probe that a TCP connection to the named port passes, every `periodSeconds`. */
+export function tcpProbe(port: string, periodSeconds: number) {
+    return { tcpSocket: { port }, periodSeconds, timeoutSeconds: 3, failureThreshold: 3 };
+}

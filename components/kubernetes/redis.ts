@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { names } from "../names";
 import { redisContainer } from "../upstream";
-import { appLabels, restrictedContainer, restrictedPod, scratchMount, scratchVolume } from "./podSecurity";
+import { appLabels, restrictedContainer, restrictedPod, scratchMount, scratchVolume, tcpProbe } from "./podSecurity";
 
 export const redisLabels = appLabels("redis");
 
@@ -75,18 +75,8 @@ export class KubernetesRedis extends pulumi.ComponentResource {
                                         },
                                     ],
                                     ports: [{ name: "redis", containerPort: port }],
-                                    readinessProbe: {
-                                        tcpSocket: { port: "redis" },
-                                        periodSeconds: 5,
-                                        timeoutSeconds: 3,
-                                        failureThreshold: 3,
-                                    },
-                                    livenessProbe: {
-                                        tcpSocket: { port: "redis" },
-                                        periodSeconds: 10,
-                                        timeoutSeconds: 3,
-                                        failureThreshold: 3,
-                                    },
+                                    readinessProbe: tcpProbe("redis", 5),
+                                    livenessProbe: tcpProbe("redis", 10),
                                     resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
                                     securityContext: restrictedContainer,
                                     volumeMounts: [{ name: "data", mountPath: "/data" }, scratchMount],

@@ -4,7 +4,7 @@ import { names } from "../names";
 import { RegistryFiles } from "../registryFiles";
 import { distributionContainer } from "../upstream";
 import { contentName } from "./naming";
-import { appLabels, restrictedContainer, restrictedPod, scratchMount, scratchVolume } from "./podSecurity";
+import { appLabels, restrictedContainer, restrictedPod, scratchMount, scratchVolume, tcpProbe } from "./podSecurity";
 
 /** Where the htpasswd Secret is mounted: a directory of its own, since a Secret volume replaces the whole directory. */
 export const registryAuthDir = "/auth";
@@ -95,12 +95,7 @@ export class KubernetesRegistry extends pulumi.ComponentResource {
                                         timeoutSeconds: 3,
                                         failureThreshold: 3,
                                     },
-                                    livenessProbe: {
-                                        tcpSocket: { port: "http" },
-                                        periodSeconds: 10,
-                                        timeoutSeconds: 3,
-                                        failureThreshold: 3,
-                                    },
+                                    livenessProbe: tcpProbe("http", 10),
                                     resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
                                     securityContext: restrictedContainer,
                                     volumeMounts: [
