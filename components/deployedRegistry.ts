@@ -11,6 +11,14 @@ export interface TargetArgs<TargetConfig> {
     storage: StoragePlan;
 }
 
+/** The outputs a target registers: what it hands back to the composition. */
+export const deployedOutputs = (deployed: DeployedRegistry) => ({
+    registryUrl: deployed.registryUrl,
+    registryInternalUrl: deployed.registryInternalUrl,
+    minioEndpoint: deployed.minioEndpoint,
+    bucketName: deployed.bucketName,
+});
+
 /** What every target (Docker, Kubernetes) hands back to the composition. */
 export interface DeployedRegistry {
     /** Where people and tools outside the platform reach the registry. */

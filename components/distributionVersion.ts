@@ -9,7 +9,7 @@ export const registryVersionSettings = ["auto", "2", "3"] as const;
 export type RegistryVersionSetting = (typeof registryVersionSettings)[number];
 
 /** The major version an image tag names (`registry:2.8.3` → 2, `registry:3.0.0` → 3), if it names one. */
-export function tagMajorVersion(image: string): number | undefined {
+function tagMajorVersion(image: string): number | undefined {
     const tag = parseImageReference(image)?.tag;
     const major = tag === undefined ? undefined : /^v?(\d+)(?:$|[.-])/.exec(tag)?.[1];
     return major === undefined ? undefined : Number(major);

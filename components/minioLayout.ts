@@ -7,7 +7,7 @@
 const setSizes = Array.from({ length: 15 }, (_, i) => i + 2);
 
 /** MinIO's default parity (EC:n) for a set of `drives` drives. */
-export function defaultParity(drives: number): number {
+function defaultParity(drives: number): number {
     if (drives === 1) return 0;
     if (drives <= 3) return 1;
     if (drives <= 5) return 2;

@@ -33,9 +33,10 @@ export interface RegistrySettings {
 
 /** What every target hands Docker Distribution, whatever runs it. */
 export function registryFiles(credentials: Credentials, storage: RegistryStorage, settings: RegistrySettings): RegistryFiles {
+    const { redis, ...rendered } = settings;
     const version = settings.distributionVersion;
     return {
-        configYaml: renderRegistryConfig({ storage: storage.s3, ...settings, redisAddress: settings.redis?.address }),
+        configYaml: renderRegistryConfig({ storage: storage.s3, ...rendered, redisAddress: redis?.address }),
         configDir: distributionConfigDir[version],
         args: distributionServeArgs(version),
         htpasswd: credentials.registryPasswordBcrypt.apply((hash) => htpasswdLine(credentials.registryUser, hash)),
@@ -43,7 +44,7 @@ export function registryFiles(credentials: Credentials, storage: RegistryStorage
             s3AccessKey: pulumi.secret(storage.accessKey),
             s3SecretKey: pulumi.secret(storage.secretKey),
             httpSecret: credentials.httpSecret,
-            redisPassword: settings.redis?.password,
+            redisPassword: redis?.password,
         }),
         env: distributionEnv[version],
     };

@@ -48,5 +48,10 @@ export const redisContainer = {
     uid: 999,
 } as const;
 
-/** `minio server` with its data directory and console listener. */
-export const minioServerArgs = ["server", minioContainer.dataDir, "--console-address", `:${minioContainer.consolePort}`];
+/** `minio server` on `endpoints` (its data directory, or a distributed pool's drives), with the console listener. */
+export const minioServerArgs = (endpoints: string = minioContainer.dataDir) => [
+    "server",
+    endpoints,
+    "--console-address",
+    `:${minioContainer.consolePort}`,
+];

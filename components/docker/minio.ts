@@ -49,7 +49,7 @@ export class DockerMinio extends pulumi.ComponentResource implements RegistrySto
             {
                 name: names.minio,
                 image: image.imageId,
-                command: minioServerArgs,
+                command: minioServerArgs(),
                 envs: [
                     pulumi.interpolate`${minioContainer.rootUserEnv}=${credentials.rootUser}`,
                     pulumi.interpolate`${minioContainer.rootPasswordEnv}=${credentials.rootPassword}`,

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { DockerConfig } from "../config";
-import { DeployedRegistry, TargetArgs } from "../deployedRegistry";
+import { deployedOutputs, DeployedRegistry, TargetArgs } from "../deployedRegistry";
 import { names } from "../names";
 import { registryFiles } from "../registryFiles";
 import { distributionConfigDir, distributionContainer } from "../upstream";
@@ -73,11 +73,6 @@ export class DockerTarget extends pulumi.ComponentResource implements DeployedRe
         this.registryInternalUrl = pulumi.output(DockerRegistry.internalUrl);
         this.minioEndpoint = storage.endpoint;
         this.bucketName = storage.bucketName;
-        this.registerOutputs({
-            registryUrl: this.registryUrl,
-            registryInternalUrl: this.registryInternalUrl,
-            minioEndpoint: this.minioEndpoint,
-            bucketName: this.bucketName,
-        });
+        this.registerOutputs(deployedOutputs(this));
     }
 }

@@ -4,7 +4,7 @@ import { MinioCredentials } from "../credentials";
 import { MinioLayout } from "../minioLayout";
 import { names } from "../names";
 import { RegistryStorage } from "../storage";
-import { minioContainer } from "../upstream";
+import { minioContainer, minioServerArgs } from "../upstream";
 import { appLabels, restrictedContainer, restrictedPod, scratchMount, scratchVolume } from "./podSecurity";
 import { MinioProvisioner } from "./provisioner";
 
@@ -221,7 +221,7 @@ export class KubernetesMinio extends pulumi.ComponentResource implements Registr
         args: KubernetesMinioArgs,
         drives: Array<{ name: string; mountPath: string }>,
         volumes: k8s.types.input.core.v1.Volume[],
-        endpoints: string = minioContainer.dataDir,
+        endpoints?: string,
     ) {
         const probe = (path: string, failureThreshold: number) => ({
             httpGet: { path, port: "api" },
@@ -237,14 +237,7 @@ export class KubernetesMinio extends pulumi.ComponentResource implements Registr
                 {
                     name: "minio",
                     image: args.image,
-                    args: [
-                        "server",
-                        endpoints ?? minioContainer.dataDir,
-                        "--console-address",
-                        `:${minioContainer.consolePort}`,
-                        "--certs-dir",
-                        "/tmp/certs",
-                    ],
+                    args: [...minioServerArgs(endpoints), "--certs-dir", "/tmp/certs"],
                     env: [
                         fromRootSecret(minioContainer.rootUserEnv),
                         fromRootSecret(minioContainer.rootPasswordEnv),

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { allAppVariables, AppEnvironment } from "../appEnv";
 import { KubernetesConfig } from "../config";
-import { DeployedRegistry, TargetArgs } from "../deployedRegistry";
+import { deployedOutputs, DeployedRegistry, TargetArgs } from "../deployedRegistry";
 import { names } from "../names";
 import { registryFiles } from "../registryFiles";
 import { distributionContainer } from "../upstream";
@@ -133,11 +133,6 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
         this.registryInternalUrl = pulumi.output(registry.internalUrl);
         this.minioEndpoint = storage.endpoint;
         this.bucketName = storage.bucketName;
-        this.registerOutputs({
-            registryUrl: this.registryUrl,
-            registryInternalUrl: this.registryInternalUrl,
-            minioEndpoint: this.minioEndpoint,
-            bucketName: this.bucketName,
-        });
+        this.registerOutputs(deployedOutputs(this));
     }
 }

@@ -39,7 +39,7 @@ export const fakeImageId = (name: string) => `sha256:${crypto.createHash("sha256
 export type SecretSource = (name: string) => string;
 
 /** Clearly fake and predictable, so unit tests can look for them: `fake-<resource name>`. */
-export const fakeSecrets: SecretSource = (name) => `fake-${name}`;
+const fakeSecrets: SecretSource = (name) => `fake-${name}`;
 
 /** Random values generated once per resource name, for runs whose objects go to a real server. */
 export function randomSecrets(): SecretSource {

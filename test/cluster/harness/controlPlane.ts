@@ -7,7 +7,7 @@ import { KubeApi } from "./kubeApi";
 import { ClusterPki, makePki, writeKubeconfig } from "./pki";
 import { ClusterTools } from "./tools";
 
-export const fakeNodeName = "kwok-node-0";
+const fakeNodeName = "kwok-node-0";
 
 /** The admission chain of a typical cluster, Pod Security included. */
 const admissionPlugins = [

@@ -30,7 +30,7 @@ interface ResourceInfo {
 }
 
 /** The field manager the suite applies as, like Pulumi's server-side apply. */
-export const fieldManager = "orbit-registry-cluster-test";
+const fieldManager = "orbit-registry-cluster-test";
 
 /**
  * The Kubernetes API over HTTPS as the admin, with nothing in between: the suite must see the
