@@ -2,12 +2,19 @@ import * as assert from "assert";
 import * as crypto from "crypto";
 import * as path from "path";
 import { DistributedMinio } from "./harness/distributedMinio";
+import { waitUntil } from "./harness/net";
 import { OciImage, readBlob, readManifest, writeOciImage } from "./harness/ociImage";
 import { LocalRegistryStack } from "./harness/stack";
 import { findTools, installHint, requireTools } from "./harness/tools";
 
 const MiB = 1024 * 1024;
 const repository = "acme-workspace/survives";
+
+/** Where Distribution keeps a blob's bytes in its bucket (rootdirectory "/"). */
+const blobObject = (digest: string) => {
+    const hex = digest.replace(/^sha256:/, "");
+    return `docker/registry/v2/blobs/sha256/${hex.slice(0, 2)}/${hex}/data`;
+};
 
 /**
  * The layout of minioReplicas 4 as four MinIO processes on loopback (one per pod, one drive each,
@@ -72,13 +79,51 @@ describe("distributed MinIO (4 nodes) under the registry, losing a node", functi
         console.log("      pulled the earlier image back byte-identical and pushed a new one");
     });
 
-    it("takes the node back: it rejoins the cluster, and every image still pulls byte-identical", async () => {
+    it("takes the node back: it rejoins, every image still pulls byte-identical, and a heal restores its share", async () => {
         await minio.startNode(lostNode);
         console.log(`      node ${lostNode} rejoined (${minio.nodeUrl(lostNode)}/minio/health/cluster answers 200)`);
         await assertPullsBackIdentical(earlier, "before");
         await assertPullsBackIdentical(during, "during");
+
+        const missed = during.layerDigests.map(blobObject);
+        assert.deepStrictEqual(
+            missed.map((o) => minio.holdsObject(lostNode, stack.bucket, o)),
+            missed.map(() => false),
+            `node ${lostNode} should not hold what was written while it was down`,
+        );
+        // The node the heal runs on reconnects to a returning node on its own schedule: heal until it sees it.
+        const holdsAll = () => missed.every((o) => minio.holdsObject(lostNode, stack.bucket, o));
+        const healStarted = Date.now();
+        let heals = 0;
+        let summary: HealSummary | undefined;
+        await waitUntil(
+            `node ${lostNode} to hold its share of every layer after a heal`,
+            async () => {
+                summary = healSummary(await stack.mc.mustRun("admin", "heal", "--recursive", "--json", `root/${stack.bucket}`));
+                heals++;
+                return holdsAll();
+            },
+            180_000,
+        );
+        const seconds = Math.round((Date.now() - healStarted) / 1000);
+        console.log(
+            `      mc admin heal --recursive root/${stack.bucket}: ${summary?.objects_scanned} objects scanned, ` +
+                `${summary?.objects_healed} healed (${heals} runs, ${seconds} s after the node came back)`,
+        );
+        console.log(`      node ${lostNode}'s drive holds its share of the ${missed.length} layers pushed while it was down`);
+
         const after = writeOciImage(path.join(stack.dir, "after"), "after", [2 * MiB]);
         const pushed = await push(after, "after");
         assert.strictEqual(pushed.code, 0, pushed.output);
     });
+
+    interface HealSummary {
+        objects_scanned: number;
+        objects_healed: number;
+    }
+
+    function healSummary(jsonLines: string): HealSummary | undefined {
+        const line = jsonLines.split("\n").find((l) => l.includes('"type":"summary"'));
+        return line ? (JSON.parse(line) as HealSummary) : undefined;
+    }
 });

@@ -43,6 +43,14 @@ export class DistributedMinio {
         return path.join(this.dir, `node${node}`, `drive${drive}`);
     }
 
+    /** Whether node `node` holds its share of `object` in `bucket` on every one of its drives (MinIO's xl.meta). */
+    holdsObject(node: number, bucket: string, object: string): boolean {
+        for (let d = 0; d < this.drivesPerNode; d++) {
+            if (!fs.existsSync(path.join(this.driveDir(node, d), bucket, object, "xl.meta"))) return false;
+        }
+        return true;
+    }
+
     async start(): Promise<void> {
         this.hosts.create();
         for (let node = 0; node < this.nodes; node++) await this.startNode(node, false);
