@@ -4,6 +4,8 @@ export interface RegistryAccess {
     url: string;
     user: string;
     password: string;
+    /** What the registry's events carry as their bearer token, with events on. */
+    eventsToken?: string;
 }
 
 /** The environment of each of Orbit's apps (the plan's tasks 12 and 13). */
@@ -24,6 +26,7 @@ export function appEnvironment(access: RegistryAccess): AppEnvironment {
         orbitWwwEnv: {
             ORBIT_REGISTRY_URL: access.url,
             ORBIT_REGISTRY_TOKEN: access.password,
+            ...(access.eventsToken === undefined ? {} : { ORBIT_REGISTRY_EVENTS_TOKEN: access.eventsToken }),
         },
     };
 }

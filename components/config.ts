@@ -20,6 +20,8 @@ export interface CommonConfig {
     registryLogLevel: RegistryLogLevel;
     /** What URLs of non-distributable layers may match; empty refuses them. */
     foreignLayerUrls: string;
+    /** orbit-www's endpoint for push and delete events; absent turns events off. */
+    eventsUrl?: string;
     protectData: boolean;
 }
 
@@ -91,6 +93,7 @@ const keyRules = {
     registryUser: rules.htpasswdUser,
     registryLogLevel: rules.oneOf(registryLogLevels),
     foreignLayerUrls: rules.optionalRegularExpression,
+    eventsUrl: rules.optionalHttpUrl,
     protectData: rules.boolean,
     bindAddress: rules.ipAddress,
     registryPort: rules.port,
@@ -223,6 +226,7 @@ function typedConfig(raw: Record<ConfigKey, string>): OrbitRegistryConfig {
         registryUser: raw.registryUser,
         registryLogLevel: raw.registryLogLevel as RegistryLogLevel,
         foreignLayerUrls: raw.foreignLayerUrls,
+        eventsUrl: optionalText("eventsUrl"),
         protectData: raw.protectData === "true",
     };
     const target: TargetConfig =

@@ -28,7 +28,11 @@ export class OrbitRegistry extends pulumi.ComponentResource {
 
     constructor(name: string, config: OrbitRegistryConfig, storageLayout: string, opts?: pulumi.ComponentResourceOptions) {
         super("orbit:registry:OrbitRegistry", name, {}, opts);
-        const credentials = new Credentials(`${name}-credentials`, { registryUser: config.registryUser }, { parent: this });
+        const credentials = new Credentials(
+            `${name}-credentials`,
+            { registryUser: config.registryUser, events: config.eventsUrl !== undefined },
+            { parent: this },
+        );
         const storage: StoragePlan =
             config.storage === "s3"
                 ? {

@@ -30,6 +30,8 @@ export interface RegistryConfigOptions {
     /** How often the storage driver health check runs, e.g. "10s". */
     healthInterval?: string;
     logLevel?: RegistryLogLevel;
+    /** Send push and delete events; the endpoint itself comes as REGISTRY_NOTIFICATIONS_ENDPOINTS. */
+    events?: boolean;
 }
 
 export const registryLogLevels = ["error", "warn", "info", "debug"] as const;
@@ -88,8 +90,33 @@ export function renderRegistryConfig(options: RegistryConfigOptions): string {
         // registry never does. Without an allow list it refuses every manifest that names one.
         ...(options.foreignLayerUrls ? { validation: { manifests: { urls: { allow: [options.foreignLayerUrls] } } } } : {}),
         ...(options.redisAddress ? { redis: redisSection(options.redisAddress, options.distributionVersion) } : {}),
+        // Manifest events name the layers and config they reference, so the receiver can sum an image's size.
+        ...(options.events ? { notifications: { events: { includereferences: true } } } : {}),
     };
     return stringify(config);
+}
+
+/**
+ * notifications.endpoints, as REGISTRY_NOTIFICATIONS_ENDPOINTS (a secret: it holds the bearer token).
+ * The whole list goes in one variable because Distribution 2.8 cannot override a list element's field.
+ * Only manifest pushes and deletes reach orbit-www: blob events (application/octet-stream) and pulls
+ * are left out. Events wait in the registry's memory while orbit-www is down: after `threshold`
+ * failures the registry backs off for `backoff`, then retries the same event until it is delivered.
+ */
+export function eventsEndpoints(url: string, token: string): string {
+    return stringify([
+        {
+            name: "orbit-www",
+            url,
+            headers: { Authorization: [`Bearer ${token}`] },
+            // orbit-www only records the event; a slow answer means it is struggling, not working.
+            timeout: "5s",
+            threshold: 3,
+            backoff: "10s",
+            ignoredmediatypes: ["application/octet-stream"],
+            ignore: { actions: ["pull"] },
+        },
+    ]);
 }
 
 /**
@@ -110,6 +137,8 @@ export interface RegistrySecrets<T> {
     httpSecret: T;
     /** With a Redis cache. */
     redisPassword?: T;
+    /** With events on: eventsEndpoints(). */
+    eventsEndpoints?: T;
 }
 
 /** The environment that carries the registry's secrets, which config.yml leaves out. */
@@ -119,5 +148,6 @@ export function registrySecretEnv<T>(secrets: RegistrySecrets<T>): Record<string
         REGISTRY_STORAGE_S3_SECRETKEY: secrets.s3SecretKey,
         REGISTRY_HTTP_SECRET: secrets.httpSecret,
         ...(secrets.redisPassword === undefined ? {} : { REGISTRY_REDIS_PASSWORD: secrets.redisPassword }),
+        ...(secrets.eventsEndpoints === undefined ? {} : { REGISTRY_NOTIFICATIONS_ENDPOINTS: secrets.eventsEndpoints }),
     };
 }

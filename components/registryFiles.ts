@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Credentials } from "./credentials";
 import { DistributionVersion } from "./distributionVersion";
 import { htpasswdLine } from "./htpasswd";
-import { RegistryLogLevel, registrySecretEnv, renderRegistryConfig } from "./registryConfig";
+import { eventsEndpoints, RegistryLogLevel, registrySecretEnv, renderRegistryConfig } from "./registryConfig";
 import { RegistryStorage } from "./storage";
 import { distributionConfigDir, distributionEnv, distributionServeArgs } from "./upstream";
 
@@ -29,14 +29,24 @@ export interface RegistrySettings {
     foreignLayerUrls: string;
     /** A Redis the replicas share as their blob-descriptor cache. */
     redis?: { address: string; password: pulumi.Output<string> };
+    /** orbit-www's events endpoint; the token is credentials.eventsToken. */
+    eventsUrl?: string;
 }
 
 /** What every target hands Docker Distribution, whatever runs it. */
 export function registryFiles(credentials: Credentials, storage: RegistryStorage, settings: RegistrySettings): RegistryFiles {
-    const { redis, ...rendered } = settings;
+    const { redis, eventsUrl, ...rendered } = settings;
     const version = settings.distributionVersion;
+    const eventsToken = credentials.eventsToken;
+    if ((eventsUrl === undefined) !== (eventsToken === undefined)) throw new Error("events need both eventsUrl and an events token");
+    const endpoints = eventsUrl && eventsToken ? pulumi.secret(eventsToken.apply((token) => eventsEndpoints(eventsUrl, token))) : undefined;
     return {
-        configYaml: renderRegistryConfig({ storage: storage.s3, ...rendered, redisAddress: redis?.address }),
+        configYaml: renderRegistryConfig({
+            storage: storage.s3,
+            ...rendered,
+            redisAddress: redis?.address,
+            events: eventsUrl !== undefined,
+        }),
         configDir: distributionConfigDir[version],
         args: distributionServeArgs(version),
         htpasswd: credentials.registryPasswordBcrypt.apply((hash) => htpasswdLine(credentials.registryUser, hash)),
@@ -45,6 +55,7 @@ export function registryFiles(credentials: Credentials, storage: RegistryStorage
             s3SecretKey: pulumi.secret(storage.secretKey),
             httpSecret: credentials.httpSecret,
             redisPassword: redis?.password,
+            eventsEndpoints: endpoints,
         }),
         env: distributionEnv[version],
     };

@@ -62,6 +62,19 @@ export const optionalRegularExpression: Rule = (value) => {
     }
 };
 
+export const optionalHttpUrl: Rule = (value) => {
+    if (value === "") return undefined;
+    const allowed = "empty, or an http:// or https:// URL such as https://orbit-www.example.com/api/registry/events";
+    try {
+        const url = new URL(value);
+        return (url.protocol === "http:" || url.protocol === "https:") && url.hostname && !url.username && !url.password
+            ? undefined
+            : allowed;
+    } catch {
+        return allowed;
+    }
+};
+
 // RFC 1123 label, as Kubernetes requires of namespace names.
 export const dnsLabel: Rule = (value) =>
     /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value) && value.length <= 63

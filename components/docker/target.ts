@@ -54,6 +54,7 @@ export class DockerTarget extends pulumi.ComponentResource implements DeployedRe
             debugAddr: `127.0.0.1:${distributionContainer.debugPort}`,
             logLevel: common.registryLogLevel,
             foreignLayerUrls: common.foreignLayerUrls,
+            eventsUrl: common.eventsUrl,
         });
         new DockerRegistry(
             `${name}-registry`,

@@ -80,6 +80,7 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
             debugAddr: `:${distributionContainer.debugPort}`,
             logLevel: common.registryLogLevel,
             foreignLayerUrls: common.foreignLayerUrls,
+            eventsUrl: common.eventsUrl,
             redis: redis && { address: redis.address, password: redis.password },
         });
         const registry = new KubernetesRegistry(

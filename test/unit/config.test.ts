@@ -147,6 +147,12 @@ describe("configuration", () => {
         assert.strictEqual(parseConfig(stackConfig("dev", { foreignLayerUrls: "" })).foreignLayerUrls, "");
     });
 
+    it("rejects an eventsUrl that is no http(s) URL, or carries credentials (the token is generated)", () => {
+        for (const url of ["orbit-www:8080/events", "ftp://orbit-www/events", "https://user:pw@orbit-www/events"])
+            assertRejected({ eventsUrl: url }, /expected empty, or an http:\/\/ or https:\/\/ URL/);
+        assert.strictEqual(parseConfig(stackConfig("dev", { eventsUrl: "" })).eventsUrl, undefined);
+    });
+
     for (const address of ["localhost", "127.0.0.300", "0.0.0.0:5050", ""]) {
         it(`rejects bindAddress ${JSON.stringify(address)}`, () => assertRejected({ bindAddress: address }, /IPv4 or IPv6 address/));
     }

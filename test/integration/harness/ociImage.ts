@@ -32,6 +32,7 @@ export interface OciImage {
     layoutDir: string;
     tag: string;
     manifestDigest: string;
+    configDigest: string;
     layerDigests: string[];
     totalBytes: number;
 }
@@ -90,6 +91,7 @@ export function writeOciImage(layoutDir: string, tag: string, layerSizes: number
         layoutDir,
         tag,
         manifestDigest: manifest.digest,
+        configDigest: config.digest,
         layerDigests: layers.map((l) => l.digest),
         totalBytes: layers.reduce((sum, l) => sum + l.size, config.size),
     };

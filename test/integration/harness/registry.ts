@@ -3,7 +3,7 @@ import * as path from "path";
 import { DistributionVersion } from "../../../components/distributionVersion";
 import { parseConfig } from "../../../components/config";
 import { htpasswdLine } from "../../../components/htpasswd";
-import { registrySecretEnv, RegistrySecrets, renderRegistryConfig } from "../../../components/registryConfig";
+import { eventsEndpoints, registrySecretEnv, RegistrySecrets, renderRegistryConfig } from "../../../components/registryConfig";
 import { distributionEnv } from "../../../components/upstream";
 import { stackConfig } from "../../helpers/stackConfig";
 import { freePort, statusOf, waitUntil } from "./net";
@@ -29,6 +29,8 @@ export interface RegistryServerArgs {
     redis?: { address: string; password: string };
     /** Storage health check interval; short, so a MinIO outage shows quickly. */
     healthInterval: string;
+    /** Where push and delete events go, with their bearer token; none without. */
+    events?: { url: string; token: string };
 }
 
 /**
@@ -73,6 +75,7 @@ export class RegistryServer {
             httpAddr: this.host,
             debugAddr: `127.0.0.1:${this.debugPort}`,
             healthInterval: this.args.healthInterval,
+            events: this.args.events !== undefined,
         });
         fs.writeFileSync(this.configFile, config);
     }
@@ -84,7 +87,11 @@ export class RegistryServer {
         this.process = new ManagedProcess(`registry ${this.args.version}`, this.args.binary, ["serve", this.configFile], {
             PATH: process.env.PATH,
             HOME: this.args.dir,
-            ...registrySecretEnv({ ...this.args.secrets, redisPassword: this.args.redis?.password }),
+            ...registrySecretEnv({
+                ...this.args.secrets,
+                redisPassword: this.args.redis?.password,
+                eventsEndpoints: this.args.events && eventsEndpoints(this.args.events.url, this.args.events.token),
+            }),
             ...distributionEnv[this.args.version],
         }).start();
         await waitUntil(

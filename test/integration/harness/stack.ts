@@ -25,6 +25,8 @@ export interface StackOptions {
     redis?: { address: string; password: string };
     /** MinIO distributed over this many processes (one per pod) of `drivesPerNode` drives; one process without. */
     minioNodes?: { nodes: number; drivesPerNode: number };
+    /** orbit-www's events endpoint and the token the registry sends it. */
+    events?: { url: string; token: string };
 }
 
 export interface Credentials {
@@ -98,6 +100,7 @@ export class LocalRegistryStack {
             bcryptHash: this.bcryptHash,
             secrets: { s3AccessKey: this.registryS3.accessKey, s3SecretKey: this.registryS3.secretKey, httpSecret: this.httpSecret },
             healthInterval: "1s",
+            events: this.options.events,
         });
     }
 
