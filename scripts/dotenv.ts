@@ -4,8 +4,8 @@
  *   npm run --silent dotenv -- buildServiceEnv --stack dev --out build-service.env
  *   npm run --silent dotenv -- orbitWwwEnv --json outputs.json      # from a saved `pulumi stack output --json --show-secrets`
  */
-import { execFileSync } from "child_process";
 import * as fs from "fs";
+import { option, readStackOutputs } from "./stackOutputs";
 
 export const envOutputs = ["buildServiceEnv", "orbitWwwEnv"] as const;
 
@@ -34,23 +34,10 @@ export function selectEnv(outputs: Record<string, unknown>, name: string): Recor
     return env as Record<string, string>;
 }
 
-function option(args: string[], flag: string): string | undefined {
-    const i = args.indexOf(flag);
-    return i >= 0 ? args[i + 1] : undefined;
-}
-
 function main(args: string[]) {
     const [name] = args;
-    const jsonFile = option(args, "--json");
-    const stack = option(args, "--stack");
     const out = option(args, "--out");
-    const json = jsonFile
-        ? fs.readFileSync(jsonFile, "utf8")
-        : execFileSync("pulumi", ["stack", "output", "--json", "--show-secrets", ...(stack ? ["--stack", stack] : [])], {
-              encoding: "utf8",
-              stdio: ["ignore", "pipe", "inherit"],
-          });
-    const text = toDotenv(selectEnv(JSON.parse(json), name));
+    const text = toDotenv(selectEnv(readStackOutputs(args, "--json"), name));
     if (out) {
         fs.writeFileSync(out, text, { mode: 0o600 });
         fs.chmodSync(out, 0o600);

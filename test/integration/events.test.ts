@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import * as crypto from "crypto";
 import * as path from "path";
+import { RegistryApi } from "../../operations/registryApi";
 import { EventReceiver } from "./harness/eventReceiver";
 import { waitUntil } from "./harness/net";
 import { OciImage, readBlob, writeOciImage } from "./harness/ociImage";
@@ -93,9 +94,7 @@ for (const version of [2, 3] as const) {
             const other = writeOciImage(path.join(stack.dir, "v2"), "v2", [64 * 1024]);
             assert.strictEqual((await push(other, "v2")).code, 0);
             await waitUntil("the push event of v2", async () => eventsFor("v2").length > 0, 30_000);
-            const url = `${stack.registry.url}/v2/${repository}/manifests/${other.manifestDigest}`;
-            const authorization = `Basic ${Buffer.from(`${stack.serviceAccount.user}:${stack.serviceAccount.password}`).toString("base64")}`;
-            assert.strictEqual((await fetch(url, { method: "DELETE", headers: { authorization } })).status, 202);
+            await new RegistryApi(stack.registry.url, stack.serviceAccount).deleteManifest(repository, other.manifestDigest);
             const deleted = () => receiver.events.filter((e) => e.action === "delete");
             await waitUntil("the delete event", async () => deleted().length > 0, 30_000);
             assert.strictEqual(deleted()[0].target.repository, repository);

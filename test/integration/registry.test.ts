@@ -216,7 +216,7 @@ for (const version of distributionVersions) {
                     `oci:${image.layoutDir}:outage`,
                     `docker://${stack.registry.host}/${repository}:outage`,
                     serviceAuth,
-                    120_000,
+                    { timeoutMs: 120_000 },
                 );
                 assert.strictEqual(attempt.timedOut, false, `the push hung for ${attempt.millis} ms`);
                 assert.notStrictEqual(attempt.code, 0, "a push without storage must fail");

@@ -37,63 +37,109 @@ export interface OciImage {
     totalBytes: number;
 }
 
-/**
- * Writes an OCI image layout with one gzip layer per entry of `layerSizes`, each holding that many
- * random (incompressible) bytes, so the bytes pushed are about the bytes asked for.
- */
-export function writeOciImage(layoutDir: string, tag: string, layerSizes: number[]): OciImage {
+/** An uncompressed layer of `size` random (incompressible) bytes; hand the same one to two images to share it. */
+export const randomLayer = (size: number, name = "layer.bin"): Buffer => tarWithOneFile(name, crypto.randomBytes(size));
+
+interface Descriptor {
+    mediaType: string;
+    digest: string;
+    size: number;
+}
+
+const manifestType = "application/vnd.oci.image.manifest.v1+json";
+
+function blobWriter(layoutDir: string) {
     const blobs = path.join(layoutDir, "blobs", "sha256");
     fs.mkdirSync(blobs, { recursive: true });
-    const writeBlob = (data: Buffer) => {
+    return (data: Buffer) => {
         const digest = sha256(data);
         fs.writeFileSync(path.join(blobs, digest.slice("sha256:".length)), data);
         return { digest, size: data.length };
     };
+}
 
-    // Compressed as registries store them, so clients push and pull these very bytes.
-    const tars = layerSizes.map((size, i) => tarWithOneFile(`layer-${i}.bin`, crypto.randomBytes(size)));
-    const layers = tars.map((tar) => writeBlob(zlib.gzipSync(tar, { level: 1 })));
+/** One image's layers, config and manifest as blobs of the layout. */
+function writeImage(writeBlob: ReturnType<typeof blobWriter>, layers: Array<number | Buffer>, architecture = "amd64") {
+    const tars = layers.map((layer, i) => (typeof layer === "number" ? randomLayer(layer, `layer-${i}.bin`) : layer));
+    // Compressed as registries store them, so clients push and pull these very bytes (gzip of the
+    // same tar at the same level is the same blob, which is how two images share a layer).
+    const written = tars.map((tar) => writeBlob(zlib.gzipSync(tar, { level: 1 })));
     const config = writeBlob(
-        Buffer.from(
-            JSON.stringify({
-                architecture: "amd64",
-                os: "linux",
-                config: {},
-                rootfs: { type: "layers", diff_ids: tars.map(sha256) },
-            }),
-        ),
+        Buffer.from(JSON.stringify({ architecture, os: "linux", config: {}, rootfs: { type: "layers", diff_ids: tars.map(sha256) } })),
     );
     const manifest = writeBlob(
         Buffer.from(
             JSON.stringify({
                 schemaVersion: 2,
-                mediaType: "application/vnd.oci.image.manifest.v1+json",
+                mediaType: manifestType,
                 config: { mediaType: "application/vnd.oci.image.config.v1+json", ...config },
-                layers: layers.map((l) => ({ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", ...l })),
+                layers: written.map((l) => ({ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", ...l })),
             }),
         ),
     );
+    return { manifest, config, layers: written };
+}
+
+function writeLayout(layoutDir: string, tag: string, top: Descriptor) {
     fs.writeFileSync(path.join(layoutDir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
     fs.writeFileSync(
         path.join(layoutDir, "index.json"),
-        JSON.stringify({
-            schemaVersion: 2,
-            manifests: [
-                {
-                    mediaType: "application/vnd.oci.image.manifest.v1+json",
-                    ...manifest,
-                    annotations: { "org.opencontainers.image.ref.name": tag },
-                },
-            ],
-        }),
+        JSON.stringify({ schemaVersion: 2, manifests: [{ ...top, annotations: { "org.opencontainers.image.ref.name": tag } }] }),
     );
+}
+
+/**
+ * Writes an OCI image layout with one gzip layer per entry of `layers`: a size in bytes of random
+ * content, or a layer from randomLayer() to share with another image.
+ */
+export function writeOciImage(layoutDir: string, tag: string, layers: Array<number | Buffer>): OciImage {
+    const image = writeImage(blobWriter(layoutDir), layers);
+    writeLayout(layoutDir, tag, { mediaType: manifestType, ...image.manifest });
     return {
         layoutDir,
         tag,
-        manifestDigest: manifest.digest,
-        configDigest: config.digest,
-        layerDigests: layers.map((l) => l.digest),
-        totalBytes: layers.reduce((sum, l) => sum + l.size, config.size),
+        manifestDigest: image.manifest.digest,
+        configDigest: image.config.digest,
+        layerDigests: image.layers.map((l) => l.digest),
+        totalBytes: image.layers.reduce((sum, l) => sum + l.size, image.config.size),
+    };
+}
+
+export interface OciIndex {
+    layoutDir: string;
+    tag: string;
+    indexDigest: string;
+    /** Each platform's manifest digest. */
+    childDigests: string[];
+    /** Every config and layer of every platform. */
+    blobDigests: string[];
+}
+
+/** A multi-arch image: an OCI index over one image per architecture, each with its own layers. */
+export function writeOciIndex(layoutDir: string, tag: string, architectures: string[], layerSize: number): OciIndex {
+    const writeBlob = blobWriter(layoutDir);
+    const images = architectures.map((architecture) => ({ architecture, ...writeImage(writeBlob, [layerSize], architecture) }));
+    const indexType = "application/vnd.oci.image.index.v1+json";
+    const index = writeBlob(
+        Buffer.from(
+            JSON.stringify({
+                schemaVersion: 2,
+                mediaType: indexType,
+                manifests: images.map((i) => ({
+                    mediaType: manifestType,
+                    ...i.manifest,
+                    platform: { os: "linux", architecture: i.architecture },
+                })),
+            }),
+        ),
+    );
+    writeLayout(layoutDir, tag, { mediaType: indexType, ...index });
+    return {
+        layoutDir,
+        tag,
+        indexDigest: index.digest,
+        childDigests: images.map((i) => i.manifest.digest),
+        blobDigests: images.flatMap((i) => [i.config.digest, ...i.layers.map((l) => l.digest)]),
     };
 }
 

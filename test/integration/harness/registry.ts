@@ -1,3 +1,4 @@
+import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { DistributionVersion } from "../../../components/distributionVersion";
@@ -80,11 +81,12 @@ export class RegistryServer {
         fs.writeFileSync(this.configFile, config);
     }
 
-    async start(): Promise<void> {
-        await this.writeConfig();
-        // A fresh environment: with AWS_CA_BUNDLE (or other AWS_* settings) inherited, the S3 driver
-        // panics or talks to the wrong place.
-        this.process = new ManagedProcess(`registry ${this.args.version}`, this.args.binary, ["serve", this.configFile], {
+    /**
+     * The registry's environment. A fresh one: with AWS_CA_BUNDLE (or other AWS_* settings) inherited,
+     * the S3 driver panics or talks to the wrong place.
+     */
+    private env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+        return {
             PATH: process.env.PATH,
             HOME: this.args.dir,
             ...registrySecretEnv({
@@ -93,7 +95,19 @@ export class RegistryServer {
                 eventsEndpoints: this.args.events && eventsEndpoints(this.args.events.url, this.args.events.token),
             }),
             ...distributionEnv[this.args.version],
-        }).start();
+            ...extra,
+        };
+    }
+
+    /** Starts the registry; `extraEnv` adds REGISTRY_* overrides, as a Kubernetes Job may set them. */
+    async start(extraEnv: Record<string, string> = {}): Promise<void> {
+        await this.writeConfig();
+        this.process = new ManagedProcess(
+            `registry ${this.args.version}`,
+            this.args.binary,
+            ["serve", this.configFile],
+            this.env(extraEnv),
+        ).start();
         await waitUntil(
             "the registry's /v2/",
             async () => (await statusOf(`${this.url}/v2/`)) === 401,
@@ -104,6 +118,25 @@ export class RegistryServer {
 
     async stop(): Promise<void> {
         await this.process?.stop();
+    }
+
+    /** What `registry --version` prints. */
+    version(): Promise<string> {
+        return new Promise((resolve, reject) =>
+            execFile(this.args.binary, ["--version"], (error, stdout) => (error ? reject(error) : resolve(stdout))),
+        );
+    }
+
+    /** `registry garbage-collect` with this registry's config file and environment, as an operator runs it. */
+    garbageCollect(flags: string[]): Promise<{ code: number; output: string }> {
+        return new Promise((resolve) => {
+            execFile(
+                this.args.binary,
+                ["garbage-collect", ...flags, this.configFile],
+                { env: this.env(), timeout: 120_000, maxBuffer: 64 * 1024 * 1024 },
+                (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: `${stdout}${stderr}` }),
+            );
+        });
     }
 
     log(): string {

@@ -29,7 +29,8 @@ export class Skopeo {
         return file;
     }
 
-    copy(source: string, destination: string, authFile: string, timeoutMs = 300_000): Promise<SkopeoResult> {
+    /** Copies an image; with `all`, every image of an index (a multi-arch image) with it. */
+    copy(source: string, destination: string, authFile: string, { timeoutMs = 300_000, all = false } = {}): Promise<SkopeoResult> {
         const started = Date.now();
         return new Promise((resolve) => {
             execFile(
@@ -40,6 +41,7 @@ export class Skopeo {
                     "--quiet",
                     "--retry-times",
                     "0",
+                    ...(all ? ["--all"] : []),
                     "--src-tls-verify=false",
                     "--dest-tls-verify=false",
                     "--authfile",

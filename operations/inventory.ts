@@ -1,0 +1,88 @@
+import { Descriptor, FetchedManifest, RegistryApi } from "./registryApi";
+
+/** One tag as orbit-www records it: repository `<workspace>/<app>`, tag, digest, size. */
+export interface InventoryImage {
+    repository: string;
+    tag: string;
+    /** The manifest's (or index's) digest, what the tag points at. */
+    digest: string;
+    mediaType: string;
+    /** Child manifests of an index (multi-arch image); 0 for a plain image. */
+    platforms: number;
+    /** Distinct blobs (configs and layers) the image references, over every platform. */
+    blobs: number;
+    /** Their bytes: what the image occupies in storage, shared layers counted once per image. */
+    bytes: number;
+}
+
+export interface Inventory {
+    images: InventoryImage[];
+    repositories: number;
+    /** Bytes of every distinct blob the tags reference, across the registry: each layer counted once. */
+    uniqueBytes: number;
+}
+
+export type InventoryProgress = (repositoriesDone: number, repositoriesTotal: number) => void;
+
+const isIndex = (fetched: FetchedManifest) => Array.isArray(fetched.manifest.manifests);
+
+/** Lists every repository, tag, manifest digest and the bytes of its blobs, through the registry API. */
+export async function takeInventory(api: RegistryApi, progress: InventoryProgress = () => {}): Promise<Inventory> {
+    const repositories = await api.repositories();
+    const images: InventoryImage[] = [];
+    const everyBlob = new Map<string, number>();
+    progress(0, repositories.length);
+    for (const [done, repository] of repositories.entries()) {
+        const byDigest = new Map<string, Promise<FetchedManifest>>();
+        const fetch = (reference: string) => {
+            if (!byDigest.has(reference)) byDigest.set(reference, api.manifest(repository, reference));
+            return byDigest.get(reference)!;
+        };
+        for (const tag of (await api.tags(repository)).sort()) {
+            const top = await api.manifest(repository, tag);
+            byDigest.set(top.digest, Promise.resolve(top));
+            const children = isIndex(top) ? await Promise.all(top.manifest.manifests!.map((child) => fetch(child.digest))) : [];
+            const blobs = new Map<string, number>();
+            for (const manifest of isIndex(top) ? children : [top]) {
+                const referenced: Descriptor[] = [
+                    ...(manifest.manifest.config ? [manifest.manifest.config] : []),
+                    ...(manifest.manifest.layers ?? []),
+                ];
+                for (const blob of referenced) blobs.set(blob.digest, blob.size);
+            }
+            for (const [digest, size] of blobs) everyBlob.set(digest, size);
+            images.push({
+                repository,
+                tag,
+                digest: top.digest,
+                mediaType: top.mediaType,
+                platforms: children.length,
+                blobs: blobs.size,
+                bytes: sum(blobs.values()),
+            });
+        }
+        progress(done + 1, repositories.length);
+    }
+    return { images, repositories: repositories.length, uniqueBytes: sum(everyBlob.values()) };
+}
+
+const sum = (values: Iterable<number>) => [...values].reduce((total, value) => total + value, 0);
+
+/** The inventory as an aligned table, one image per line. */
+export function inventoryTable(inventory: Inventory): string {
+    const rows = [
+        ["REPOSITORY", "TAG", "DIGEST", "PLATFORMS", "BLOBS", "BYTES"],
+        ...inventory.images.map((i) => [i.repository, i.tag, i.digest, String(i.platforms || "-"), String(i.blobs), String(i.bytes)]),
+    ];
+    const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+    const lines = rows.map((row) =>
+        row
+            .map((cell, column) => cell.padEnd(widths[column]))
+            .join("  ")
+            .trimEnd(),
+    );
+    lines.push(
+        `${inventory.images.length} tags in ${inventory.repositories} repositories; ${inventory.uniqueBytes} bytes of distinct blobs`,
+    );
+    return lines.join("\n") + "\n";
+}

@@ -1,0 +1,117 @@
+/** The manifest media types the registry may hold, all of which the inventory asks for. */
+export const manifestMediaTypes = [
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+];
+
+export interface Descriptor {
+    mediaType: string;
+    digest: string;
+    size: number;
+    platform?: { os: string; architecture: string; variant?: string };
+}
+
+/** An image manifest or an index (manifest list), as much of either as the inventory reads. */
+export interface Manifest {
+    mediaType?: string;
+    config?: Descriptor;
+    layers?: Descriptor[];
+    /** An index's children. */
+    manifests?: Descriptor[];
+}
+
+export interface FetchedManifest {
+    digest: string;
+    mediaType: string;
+    manifest: Manifest;
+}
+
+export interface RegistryCredentials {
+    user: string;
+    password: string;
+}
+
+/** The parts of the Distribution API the operations use, with the service account's Basic auth. */
+export class RegistryApi {
+    private readonly authorization: string;
+
+    constructor(
+        /** e.g. http://localhost:5050 or https://registry.orbit.example.com */
+        readonly baseUrl: string,
+        credentials: RegistryCredentials,
+    ) {
+        this.authorization = `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString("base64")}`;
+    }
+
+    private async request(path: string, init: RequestInit = {}): Promise<Response> {
+        const response = await fetch(new URL(path, this.baseUrl), {
+            ...init,
+            headers: { authorization: this.authorization, ...(init.headers as Record<string, string>) },
+        });
+        if (response.status === 401) throw new Error(`${this.baseUrl} refused the service account's credentials (401)`);
+        return response;
+    }
+
+    private async json<T>(path: string): Promise<{ body: T; next?: string }> {
+        const response = await this.request(path);
+        if (!response.ok) throw new Error(`GET ${path}: HTTP ${response.status} ${await response.text()}`);
+        // Paginated lists name the next page in a Link header: <url>; rel="next"
+        const next = /<([^>]+)>;\s*rel="next"/.exec(response.headers.get("link") ?? "")?.[1];
+        return { body: (await response.json()) as T, next };
+    }
+
+    /** Every repository, following the catalog's pages. */
+    async repositories(pageSize = 100): Promise<string[]> {
+        const repositories: string[] = [];
+        let path: string | undefined = `/v2/_catalog?n=${pageSize}`;
+        while (path) {
+            const page: { body: { repositories?: string[] }; next?: string } = await this.json(path);
+            repositories.push(...(page.body.repositories ?? []));
+            path = page.next;
+        }
+        return repositories;
+    }
+
+    /** Every tag of `repository`, following the pages; none for a repository whose tags were all deleted. */
+    async tags(repository: string, pageSize = 100): Promise<string[]> {
+        const tags: string[] = [];
+        let path: string | undefined = `/v2/${repository}/tags/list?n=${pageSize}`;
+        while (path) {
+            const response = await this.request(path);
+            // Distribution 2 answers 404 NAME_UNKNOWN for a repository without tags, 3 an empty list.
+            if (response.status === 404) return tags;
+            if (!response.ok) throw new Error(`GET ${path}: HTTP ${response.status} ${await response.text()}`);
+            const body = (await response.json()) as { tags?: string[] | null };
+            tags.push(...(body.tags ?? []));
+            path = /<([^>]+)>;\s*rel="next"/.exec(response.headers.get("link") ?? "")?.[1];
+        }
+        return tags;
+    }
+
+    async manifest(repository: string, reference: string): Promise<FetchedManifest> {
+        const path = `/v2/${repository}/manifests/${reference}`;
+        const response = await this.request(path, { headers: { accept: manifestMediaTypes.join(", ") } });
+        if (!response.ok) throw new Error(`GET ${path}: HTTP ${response.status} ${await response.text()}`);
+        const digest = response.headers.get("docker-content-digest");
+        if (!digest) throw new Error(`GET ${path}: no Docker-Content-Digest header`);
+        const manifest = (await response.json()) as Manifest;
+        return { digest, mediaType: response.headers.get("content-type") ?? manifest.mediaType ?? "", manifest };
+    }
+
+    /** The blob's size if `repository` links it, from a HEAD; undefined when it does not. */
+    async blobSize(repository: string, digest: string): Promise<number | undefined> {
+        const response = await this.request(`/v2/${repository}/blobs/${digest}`, { method: "HEAD" });
+        if (response.status === 404) return undefined;
+        if (!response.ok) throw new Error(`HEAD /v2/${repository}/blobs/${digest}: HTTP ${response.status}`);
+        return Number(response.headers.get("content-length"));
+    }
+
+    /** Deletes a manifest by digest (storage.delete.enabled); its tags go with it. */
+    async deleteManifest(repository: string, digest: string): Promise<void> {
+        const path = `/v2/${repository}/manifests/${digest}`;
+        const response = await this.request(path, { method: "DELETE" });
+        if (response.status !== 202) throw new Error(`DELETE ${path}: HTTP ${response.status} ${await response.text()}`);
+    }
+}

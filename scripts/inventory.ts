@@ -1,0 +1,32 @@
+/**
+ * Lists every repository, tag, manifest digest and the bytes of its blobs, through the registry API
+ * with the service account: the source of truth that orbit-www's events can drift from.
+ *
+ *   npm run --silent inventory -- --stack dev [--json] [--registry-url http://localhost:5050]
+ *   npm run --silent inventory -- --outputs outputs.json   # a saved `pulumi stack output --json --show-secrets`
+ */
+import { SingleBar } from "cli-progress";
+import { inventoryTable, takeInventory } from "../operations/inventory";
+import { RegistryApi } from "../operations/registryApi";
+import { option, readStackOutputs, registryAccess } from "./stackOutputs";
+
+async function main(args: string[]) {
+    const { url, credentials } = registryAccess(readStackOutputs(args), option(args, "--registry-url"));
+    // On a terminal only: a bar on stderr for big registries, never mixed into the listing on stdout.
+    const bar = process.stderr.isTTY
+        ? new SingleBar({ format: "repositories [{bar}] {value}/{total}", stream: process.stderr })
+        : undefined;
+    const inventory = await takeInventory(new RegistryApi(url, credentials), (done, total) => {
+        if (done === 0) bar?.start(total, 0);
+        else bar?.update(done);
+    });
+    bar?.stop();
+    process.stdout.write(args.includes("--json") ? JSON.stringify(inventory, null, 2) + "\n" : inventoryTable(inventory));
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).catch((error: Error) => {
+        console.error(`inventory: ${error.message}`);
+        process.exit(1);
+    });
+}
