@@ -65,6 +65,8 @@ export interface KubernetesConfig {
     clusterIssuer?: string;
     /** MinIO client image of the provisioning Job. */
     mcImage: string;
+    /** Garbage collection on a schedule (a CronJob), or none. */
+    gc?: { schedule: string; deleteUntagged: boolean; kubectlImage: string };
 }
 
 /** MinIO deployed by the program on the target. */
@@ -118,6 +120,9 @@ const keyRules = {
     tlsSecretName: rules.dnsSubdomain,
     clusterIssuer: rules.optional(rules.dnsSubdomain),
     mcImage: rules.pinnedImage,
+    gcSchedule: rules.optional(rules.cronSchedule),
+    gcDeleteUntagged: rules.boolean,
+    kubectlImage: rules.pinnedImage,
     awsRegion: rules.awsRegion,
 } as const;
 
@@ -205,6 +210,23 @@ export function parseConfig(raw: RawConfig): OrbitRegistryConfig {
             ),
         );
     }
+    if (raw.target === "docker" && raw.gcSchedule && !rules.cronSchedule(raw.gcSchedule)) {
+        problems.push(
+            describe("gcSchedule", raw.gcSchedule, 'empty on the docker target: run "npm run gc -- --stack <stack>" from the host\'s cron'),
+        );
+    }
+    if (raw.gcDeleteUntagged === "true" && raw.registryImage !== undefined && raw.registryVersion !== undefined) {
+        const version = resolveDistributionVersion(raw.registryImage, raw.registryVersion as RegistryVersionSetting);
+        if (version === 2) {
+            problems.push(
+                describe(
+                    "gcDeleteUntagged",
+                    raw.gcDeleteUntagged,
+                    "false with Distribution 2, whose --delete-untagged deletes the platform images of multi-arch images",
+                ),
+            );
+        }
+    }
     if (raw.storage === "s3" && raw.awsRegion === undefined) {
         problems.push(missing("awsRegion", "storage s3 creates the bucket in this region"));
     }
@@ -262,6 +284,9 @@ function typedConfig(raw: Record<ConfigKey, string>): OrbitRegistryConfig {
                       tlsSecretName: raw.tlsSecretName,
                       clusterIssuer: optionalText("clusterIssuer"),
                       mcImage: raw.mcImage,
+                      gc: raw.gcSchedule
+                          ? { schedule: raw.gcSchedule, deleteUntagged: raw.gcDeleteUntagged === "true", kubectlImage: raw.kubectlImage }
+                          : undefined,
                   },
               };
     const storage: StorageConfig =

@@ -11,6 +11,8 @@ export const names = {
     registry: "orbit-registry",
     registryEnvSecret: "orbit-registry-env",
     registryHtpasswdSecret: "orbit-registry-htpasswd",
+    /** The garbage-collection CronJob, its ServiceAccount and Role. */
+    registryGc: "orbit-registry-gc",
     /** Redis (Deployment, Service) and the Secret with its password. */
     redis: "orbit-registry-redis",
     redisSecret: "orbit-registry-redis",

@@ -38,6 +38,7 @@ export const registryLogLevels = ["error", "warn", "info", "debug"] as const;
 export type RegistryLogLevel = (typeof registryLogLevels)[number];
 
 const htpasswdRealm = "orbit-registry";
+export const registryDrainTimeout = "25s";
 export const defaultChunkSize = 10 * 1024 * 1024;
 
 /**
@@ -80,6 +81,9 @@ export function renderRegistryConfig(options: RegistryConfigOptions): string {
         auth: { htpasswd: { realm: htpasswdRealm, path: options.htpasswdPath } },
         http: {
             addr: options.httpAddr,
+            // On SIGTERM (a rolling update, a restart into read-only for garbage collection) requests
+            // in flight get this long to finish; below Kubernetes' 30 s grace and the collector's 30 s restart.
+            draintimeout: registryDrainTimeout,
             headers: { "X-Content-Type-Options": ["nosniff"] },
             debug: { addr: options.debugAddr, prometheus: { enabled: true, path: "/metrics" } },
         },

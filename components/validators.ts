@@ -75,6 +75,16 @@ export const optionalHttpUrl: Rule = (value) => {
     }
 };
 
+// A CronJob schedule: five fields of numbers, ranges, steps, lists or *, or a macro such as @daily.
+const cronField = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
+export const cronSchedule: Rule = (value) => {
+    if (/^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/.test(value)) return undefined;
+    const fields = value.trim().split(/\s+/);
+    return fields.length === 5 && fields.every((field) => cronField.test(field))
+        ? undefined
+        : 'a cron schedule of five fields (minute hour day-of-month month day-of-week), e.g. "0 3 * * 0", or @daily, @weekly…';
+};
+
 // RFC 1123 label, as Kubernetes requires of namespace names.
 export const dnsLabel: Rule = (value) =>
     /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value) && value.length <= 63

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real servers and clients the integration and conformance suites run, idempotently:
-# Docker Distribution 2.8, skopeo and redis-server from Debian; Distribution 3, MinIO, mc and the OCI conformance
+# Docker Distribution 2.8, skopeo, redis-server and busybox from Debian; Distribution 3, MinIO, mc and the OCI conformance
 # suite built from the Go module proxy (MinIO publishes source only) into .tools/bin. Re-running
 # does nothing when the pinned versions are there.
 set -euo pipefail
@@ -17,6 +17,8 @@ missing_debs=()
 command -v docker-registry >/dev/null || missing_debs+=(docker-registry)
 command -v skopeo >/dev/null || missing_debs+=(skopeo)
 command -v redis-server >/dev/null || missing_debs+=(redis-server)
+# The shell the registry images have (Alpine's busybox): the garbage-collection CronJob's script runs under it.
+command -v busybox >/dev/null || missing_debs+=(busybox)
 if [ ${#missing_debs[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then apt_get=(apt-get); else apt_get=(sudo apt-get); fi
   "${apt_get[@]}" update -qq
@@ -42,4 +44,4 @@ go_install "$MC_MODULE" mc
 go_install "$DISTRIBUTION3_MODULE" registry registry3   # registry:3's code; Debian ships 2.8 only
 go_install "$CONFORMANCE_MODULE" conformance
 
-echo "integration tools ready: $(command -v docker-registry), $(command -v skopeo), $(command -v redis-server), $TOOLS_BIN/{minio,mc,registry3,conformance}"
+echo "integration tools ready: $(command -v docker-registry), $(command -v skopeo), $(command -v redis-server), $(command -v busybox), $TOOLS_BIN/{minio,mc,registry3,conformance}"

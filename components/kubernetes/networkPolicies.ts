@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { distributionContainer, minioContainer, redisContainer } from "../upstream";
+import { garbageCollectorLabels } from "./garbageCollector";
 import { minioLabels } from "./minio";
 import { provisionerLabels } from "./provisioner";
 import { redisLabels } from "./redis";
@@ -14,6 +15,8 @@ export interface NetworkPoliciesArgs {
     /** Distributed MinIO: its pods talk to each other. */
     minioPeers: boolean;
     withRedis: boolean;
+    /** The garbage-collection CronJob's pods reach MinIO and Redis as the registry does. */
+    withGarbageCollector: boolean;
     after: pulumi.Resource[];
 }
 
@@ -34,6 +37,11 @@ export class NetworkPolicies extends pulumi.ComponentResource {
             policyNames.push(created.metadata.name);
         };
 
+        // Pods that reach MinIO and Redis: the registry, and the collector working on its storage.
+        const registrySide = [
+            { podSelector: { matchLabels: registryLabels } },
+            ...(args.withGarbageCollector ? [{ podSelector: { matchLabels: garbageCollectorLabels } }] : []),
+        ];
         policy("default-deny-ingress", { podSelector: {}, policyTypes: ["Ingress"] });
         policy("registry-ingress", {
             podSelector: { matchLabels: registryLabels },
@@ -52,7 +60,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
                 ingress: [
                     {
                         from: [
-                            { podSelector: { matchLabels: registryLabels } },
+                            ...registrySide,
                             { podSelector: { matchLabels: provisionerLabels } },
                             ...(args.minioPeers ? [{ podSelector: { matchLabels: minioLabels } }] : []),
                         ],
@@ -65,9 +73,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
             policy("redis-ingress", {
                 podSelector: { matchLabels: redisLabels },
                 policyTypes: ["Ingress"],
-                ingress: [
-                    { from: [{ podSelector: { matchLabels: registryLabels } }], ports: [{ protocol: "TCP", port: redisContainer.port }] },
-                ],
+                ingress: [{ from: registrySide, ports: [{ protocol: "TCP", port: redisContainer.port }] }],
             });
         }
         this.registerOutputs({ policyNames });

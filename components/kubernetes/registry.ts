@@ -23,6 +23,7 @@ export interface KubernetesRegistryArgs {
 
 /** Docker Distribution as a Deployment behind a Service and a TLS Ingress. */
 export class KubernetesRegistry extends pulumi.ComponentResource {
+    readonly configMap: k8s.core.v1.ConfigMap;
     readonly envSecret: k8s.core.v1.Secret;
     readonly deployment: k8s.apps.v1.Deployment;
     readonly service: k8s.core.v1.Service;
@@ -34,11 +35,11 @@ export class KubernetesRegistry extends pulumi.ComponentResource {
         const childOpts = { parent: this, dependsOn: args.after };
 
         const configData = { "config.yml": args.files.configYaml };
-        const config = new k8s.core.v1.ConfigMap(
+        const config = (this.configMap = new k8s.core.v1.ConfigMap(
             `${name}-config`,
             { metadata: metadata(contentName(names.registry, configData)), data: configData },
             childOpts,
-        );
+        ));
         this.envSecret = new k8s.core.v1.Secret(
             `${name}-env`,
             { metadata: metadata(names.registryEnvSecret), type: "Opaque", stringData: args.files.secretEnv },

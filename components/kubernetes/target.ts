@@ -5,6 +5,7 @@ import { KubernetesConfig } from "../config";
 import { deployedOutputs, DeployedRegistry, TargetArgs } from "../deployedRegistry";
 import { names } from "../names";
 import { registryFiles } from "../registryFiles";
+import { GarbageCollector } from "./garbageCollector";
 import { distributionContainer } from "../upstream";
 import { KubernetesMinio } from "./minio";
 import { NetworkPolicies } from "./networkPolicies";
@@ -101,6 +102,23 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
             childOpts,
         );
 
+        if (cluster.gc) {
+            new GarbageCollector(
+                `${name}-gc`,
+                {
+                    namespace: cluster.namespace,
+                    ...cluster.gc,
+                    registryImage: common.registryImage,
+                    files,
+                    configMapName: registry.configMap.metadata.name,
+                    envSecretName: registry.envSecret.metadata.name,
+                    redisAddress: redis?.address,
+                    after: [registry.deployment],
+                },
+                childOpts,
+            );
+        }
+
         new NetworkPolicies(
             `${name}-network-policies`,
             {
@@ -110,6 +128,7 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
                 withMinio: args.storage.kind === "minio",
                 minioPeers: args.storage.kind === "minio" && cluster.minioLayout.distributed,
                 withRedis: redis !== undefined,
+                withGarbageCollector: cluster.gc !== undefined,
                 after: [namespace],
             },
             childOpts,

@@ -21,7 +21,13 @@ interface Variant {
 }
 
 const variants: Variant[] = [
-    { name: "prod (kubernetes + minio)", raw: stackConfig("prod"), withMinio: true, volumes: 1, extraNodes: [] },
+    {
+        name: "prod (kubernetes + minio, scheduled garbage collection)",
+        raw: stackConfig("prod", { gcSchedule: "0 3 * * 0" }),
+        withMinio: true,
+        volumes: 1,
+        extraNodes: [],
+    },
     {
         name: "kubernetes + s3",
         raw: stackConfig("prod", { storage: "s3", awsRegion: "eu-west-1", namespace: "orbit-registry-s3", appNamespace: "orbit-s3" }),
@@ -189,6 +195,68 @@ describe("the prod stack on a real Kubernetes control plane", function () {
                     assert.deepStrictEqual(endpoints.sort(), own.map((p) => p.metadata.name).sort(), `Service ${service.metadata.name}`);
                 }
             });
+
+            if (config.gcSchedule) {
+                it("lets the collector's account switch the registry read-only and back as kubectl does, and nothing else", async () => {
+                    const account = object("ServiceAccount", "orbit-registry-gc").metadata.name;
+                    const collector = plane.api.as(`system:serviceaccount:${namespace}:${account}`);
+                    const deployments = `/apis/apps/v1/namespaces/${namespace}/deployments`;
+                    const registry = object("Deployment", "orbit-registry");
+                    const envPatch = (env: KubeObject) => ({
+                        spec: { template: { spec: { containers: [{ name: "registry", env: [env] }] } } },
+                    });
+                    const strategic = "application/strategic-merge-patch+json";
+                    const generation = (await live("Deployment", "orbit-registry")).metadata.generation;
+
+                    // kubectl set env: GET, then a strategic merge patch; kubectl rollout status: a watch by name.
+                    const readOnly = { name: "REGISTRY_STORAGE_MAINTENANCE_READONLY", value: '{"enabled":true}' };
+                    assert.strictEqual((await collector.request("GET", `${deployments}/orbit-registry`)).status, 200);
+                    const patched = await collector.request("PATCH", `${deployments}/orbit-registry`, envPatch(readOnly), strategic);
+                    assert.strictEqual(patched.status, 200, JSON.stringify(patched.body));
+                    const watch = `${deployments}?fieldSelector=metadata.name%3Dorbit-registry&watch=true&timeoutSeconds=1`;
+                    assert.strictEqual((await collector.request("GET", watch)).status, 200);
+                    await deployer.waitReady({ ...registry, metadata: { ...registry.metadata } });
+                    const rolled = await live("Deployment", "orbit-registry");
+                    assert.ok(rolled.metadata.generation > generation, "the switch rolled the registry");
+                    assert.deepStrictEqual(
+                        rolled.spec.template.spec.containers[0].env.find((e: KubeObject) => e.name === readOnly.name),
+                        readOnly,
+                    );
+
+                    const back = await collector.request(
+                        "PATCH",
+                        `${deployments}/orbit-registry`,
+                        envPatch({ name: readOnly.name, $patch: "delete" }),
+                        strategic,
+                    );
+                    assert.strictEqual(back.status, 200, JSON.stringify(back.body));
+                    await deployer.waitReady(registry);
+                    const restored = await live("Deployment", "orbit-registry");
+                    assert.ok(!(restored.spec.template.spec.containers[0].env ?? []).some((e: KubeObject) => e.name === readOnly.name));
+
+                    const refused = [
+                        ["DELETE", `${deployments}/orbit-registry`],
+                        ["PATCH", `${deployments}/orbit-registry-redis`],
+                        ["GET", `/api/v1/namespaces/${namespace}/secrets/orbit-registry-env`],
+                        ["GET", `/api/v1/namespaces/${namespace}/secrets`],
+                        ["PATCH", `/apis/apps/v1/namespaces/${namespace}/statefulsets/orbit-minio`],
+                        ["GET", `/apis/apps/v1/namespaces/${config.appNamespace}/deployments`],
+                    ];
+                    for (const [method, path] of refused) {
+                        const answer = await collector.request(
+                            method,
+                            path,
+                            method === "PATCH" ? envPatch(readOnly) : undefined,
+                            strategic,
+                        );
+                        assert.strictEqual(answer.status, 403, `${method} ${path}: ${answer.status}`);
+                    }
+                    console.log(
+                        `      as ${account}: set and removed the read-only variable (2 rollouts); ` +
+                            `${refused.length} other requests refused (403)`,
+                    );
+                });
+            }
 
             it("gives the Ingress an address", async () => {
                 assert.ok((await live("Ingress", "orbit-registry")).status.loadBalancer.ingress.length > 0);

@@ -13,6 +13,10 @@ export const K = {
     statefulSet: "kubernetes:apps/v1:StatefulSet",
     deployment: "kubernetes:apps/v1:Deployment",
     job: "kubernetes:batch/v1:Job",
+    cronJob: "kubernetes:batch/v1:CronJob",
+    serviceAccount: "kubernetes:core/v1:ServiceAccount",
+    role: "kubernetes:rbac.authorization.k8s.io/v1:Role",
+    roleBinding: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
     pdb: "kubernetes:policy/v1:PodDisruptionBudget",
     ingress: "kubernetes:networking.k8s.io/v1:Ingress",
     networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
@@ -36,12 +40,21 @@ export const named = (run: StackRun, type: string, name: string): KubeObject => 
     return found[0];
 };
 
-/** Workloads with their pod template spec: Deployments, StatefulSets, Jobs. */
-export function workloads(run: StackRun): Array<{ kind: string; object: KubeObject; pod: KubeObject }> {
-    return [K.deployment, K.statefulSet, K.job].flatMap((type) =>
-        objectsOf(run, type).map((object) => ({ kind: object.kind as string, object, pod: object.spec.template.spec })),
+/** Workloads with their pod template's spec and labels: Deployments, StatefulSets, Jobs, CronJobs. */
+export function workloads(run: StackRun): Array<{ kind: string; object: KubeObject; pod: KubeObject; labels: Record<string, string> }> {
+    const templateOf = (object: KubeObject) => (object.kind === "CronJob" ? object.spec.jobTemplate.spec.template : object.spec.template);
+    return [K.deployment, K.statefulSet, K.job, K.cronJob].flatMap((type) =>
+        objectsOf(run, type).map((object) => ({
+            kind: object.kind as string,
+            object,
+            pod: templateOf(object).spec,
+            labels: templateOf(object).metadata?.labels ?? {},
+        })),
     );
 }
+
+/** Every container of a pod, init containers first. */
+export const containersOf = (pod: KubeObject): KubeObject[] => [...(pod.initContainers ?? []), ...pod.containers];
 
 export const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
     Object.entries(selector).every(([key, value]) => labels[key] === value);

@@ -147,6 +147,24 @@ describe("configuration", () => {
         assert.strictEqual(parseConfig(stackConfig("dev", { foreignLayerUrls: "" })).foreignLayerUrls, "");
     });
 
+    it("rejects a gcSchedule that is no cron schedule, and accepts the usual ones", () => {
+        for (const schedule of ["0 3 * *", "every sunday", "0 3 * * 0 extra", "61x * * * *"])
+            assertRejected({ gcSchedule: schedule }, /a cron schedule of five fields/);
+        for (const schedule of ["0 3 * * 0", "*/15 * * * *", "30 2 1,15 * 1-5", "@daily"]) {
+            const parsed = parseConfig(stackConfig("prod", { gcSchedule: schedule }));
+            assert.strictEqual(parsed.target === "kubernetes" && parsed.kubernetes.gc?.schedule, schedule);
+        }
+    });
+
+    it("refuses gcSchedule on the docker target, pointing at npm run gc", () => {
+        assertRejected({ gcSchedule: "0 3 * * 0" }, /empty on the docker target: run "npm run gc -- --stack <stack>"/);
+    });
+
+    it("refuses gcDeleteUntagged with Distribution 2, which strips multi-arch images of their platforms", () => {
+        assertRejected({ gcDeleteUntagged: "true" }, /false with Distribution 2, whose --delete-untagged deletes the platform images/);
+        assert.doesNotThrow(() => parseConfig(stackConfig("dev", { gcDeleteUntagged: "true", registryImage: "registry:3.0.0" })));
+    });
+
     it("rejects an eventsUrl that is no http(s) URL, or carries credentials (the token is generated)", () => {
         for (const url of ["orbit-www:8080/events", "ftp://orbit-www/events", "https://user:pw@orbit-www/events"])
             assertRejected({ eventsUrl: url }, /expected empty, or an http:\/\/ or https:\/\/ URL/);

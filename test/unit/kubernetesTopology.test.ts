@@ -2,13 +2,24 @@ import * as assert from "assert";
 import { parse } from "yaml";
 import { registryBucketPolicy } from "../../components/bucketPolicy";
 import { provisionScript } from "../../components/kubernetes/provisionScript";
-import { K, kubernetesObjects, KubeObject, matches, named, objectsOf, secretKeys, workloads } from "../helpers/kubernetesObjects";
+import {
+    containersOf,
+    K,
+    kubernetesObjects,
+    KubeObject,
+    matches,
+    named,
+    objectsOf,
+    secretKeys,
+    workloads,
+} from "../helpers/kubernetesObjects";
 import { validateKubernetesObject } from "../helpers/kubernetesSchema";
 import { aliasesOf, dependsOnNames, isSecret, runProgram, StackRun } from "../helpers/mockProgram";
 import { stackConfig } from "../helpers/stackConfig";
 
 const variants = {
     "prod (kubernetes + minio)": stackConfig("prod"),
+    "prod with scheduled garbage collection": stackConfig("prod", { gcSchedule: "0 3 * * 0" }),
     "kubernetes + s3": stackConfig("prod", { storage: "s3", awsRegion: "eu-west-1" }),
 };
 
@@ -66,8 +77,12 @@ for (const [variant, raw] of Object.entries(variants)) {
                 assert.strictEqual(pod.securityContext.runAsNonRoot, true, where);
                 assert.ok(pod.securityContext.runAsUser > 0, where);
                 assert.strictEqual(pod.securityContext.seccompProfile.type, "RuntimeDefault", where);
-                assert.strictEqual(pod.automountServiceAccountToken, false, where);
-                for (const container of [...(pod.initContainers ?? []), ...pod.containers]) {
+                // Only a pod whose ServiceAccount a RoleBinding grants something gets a token.
+                const bound = objectsOf(run, K.roleBinding).some((b) =>
+                    b.subjects.some((s: KubeObject) => s.name === pod.serviceAccountName),
+                );
+                assert.strictEqual(pod.automountServiceAccountToken, bound, where);
+                for (const container of containersOf(pod)) {
                     const security = container.securityContext;
                     assert.strictEqual(security.allowPrivilegeEscalation, false, `${where}/${container.name}`);
                     assert.deepStrictEqual(security.capabilities.drop, ["ALL"], `${where}/${container.name}`);
@@ -79,7 +94,7 @@ for (const [variant, raw] of Object.entries(variants)) {
         });
 
         it("gives long-running containers readiness and liveness probes on ports they declare", () => {
-            for (const { object, pod } of workloads(run).filter((w) => w.kind !== "Job")) {
+            for (const { object, pod } of workloads(run).filter((w) => w.kind !== "Job" && w.kind !== "CronJob")) {
                 for (const container of pod.containers) {
                     const ports = container.ports.flatMap((p: KubeObject) => [p.name, p.containerPort]);
                     for (const probeName of ["readinessProbe", "livenessProbe"]) {
@@ -94,7 +109,7 @@ for (const [variant, raw] of Object.entries(variants)) {
 
         it("has every Service select pods that declare its target ports", () => {
             for (const service of objectsOf(run, K.service)) {
-                const selected = workloads(run).filter((w) => matches(service.spec.selector, w.object.spec.template.metadata.labels));
+                const selected = workloads(run).filter((w) => matches(service.spec.selector, w.labels));
                 assert.ok(selected.length > 0, `Service ${service.metadata.name} selects no workload`);
                 for (const port of service.spec.ports) {
                     const declared = selected.flatMap((w) =>
@@ -113,7 +128,7 @@ for (const [variant, raw] of Object.entries(variants)) {
                 return Boolean(secret) && (key === undefined || secretKeys(secret!).includes(key));
             };
             for (const { object, pod } of workloads(run)) {
-                for (const container of pod.containers) {
+                for (const container of containersOf(pod)) {
                     for (const env of container.env ?? []) {
                         const ref = env.valueFrom?.secretKeyRef;
                         if (ref) assert.ok(secretHas(ref.name, ref.key), `${object.kind} env ${env.name} -> ${ref.name}/${ref.key}`);
@@ -142,7 +157,7 @@ for (const [variant, raw] of Object.entries(variants)) {
             for (const configMap of objectsOf(run, K.configMap))
                 assertClean(JSON.stringify(configMap.data), `ConfigMap ${configMap.metadata.name}`);
             for (const { object, pod } of workloads(run)) {
-                for (const container of pod.containers) {
+                for (const container of containersOf(pod)) {
                     for (const env of container.env ?? []) if (env.value) assertClean(env.value, `${object.kind} env ${env.name}`);
                 }
             }

@@ -40,6 +40,9 @@ export class KubeApi {
     private readonly agent: https.Agent;
     private readonly discovery = new Map<string, Map<string, ResourceInfo>>();
 
+    /** The identity requests are made as (Impersonate-User), or the admin's own. */
+    private impersonating?: string;
+
     constructor(
         readonly server: string,
         pki: ClusterPki,
@@ -52,6 +55,13 @@ export class KubeApi {
         });
     }
 
+    /** The same API, as `user` (the admin may impersonate anyone): what RBAC lets that identity do. */
+    as(user: string): KubeApi {
+        const other = Object.create(this) as KubeApi;
+        other.impersonating = user;
+        return other;
+    }
+
     request(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<ApiResponse> {
         const payload = body === undefined ? undefined : JSON.stringify(body);
         return new Promise((resolve, reject) => {
@@ -62,6 +72,7 @@ export class KubeApi {
                     agent: this.agent,
                     headers: {
                         accept: "application/json",
+                        ...(this.impersonating ? { "impersonate-user": this.impersonating } : {}),
                         ...(payload ? { "content-type": contentType, "content-length": Buffer.byteLength(payload) } : {}),
                     },
                     timeout: 30_000,

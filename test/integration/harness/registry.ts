@@ -81,11 +81,16 @@ export class RegistryServer {
         fs.writeFileSync(this.configFile, config);
     }
 
+    /** The binary this server runs. */
+    get binary(): string {
+        return this.args.binary;
+    }
+
     /**
      * The registry's environment. A fresh one: with AWS_CA_BUNDLE (or other AWS_* settings) inherited,
      * the S3 driver panics or talks to the wrong place.
      */
-    private env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
         return {
             PATH: process.env.PATH,
             HOME: this.args.dir,

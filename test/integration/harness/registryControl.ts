@@ -1,5 +1,6 @@
 import * as fs from "fs";
-import { blobPath, RegistryControl } from "../../../operations/garbageCollect";
+import { blobListingTarget, blobSizesFromListing } from "../../../operations/blobStat";
+import { RegistryControl } from "../../../operations/garbageCollect";
 import { Mc } from "./mc";
 import { withReadOnly } from "../../../operations/readOnly";
 import { RegistryServer } from "./registry";
@@ -19,14 +20,11 @@ export class LocalRegistryControl implements RegistryControl {
         return this.registry.version();
     }
 
-    /** mc stat as the root alias: the sizes MinIO holds. */
+    /** One mc listing as the root alias, parsed as the Docker target's collector parses it. */
     async blobSizes(digests: string[]): Promise<Map<string, number>> {
-        const sizes = new Map<string, number>();
-        for (const digest of digests) {
-            const stat = await this.mc.run("stat", "--json", `root/${this.bucket}/${blobPath(digest)}`);
-            if (stat.code === 0) sizes.set(digest, (JSON.parse(stat.output) as { size: number }).size);
-        }
-        return sizes;
+        if (digests.length === 0) return new Map();
+        const listing = await this.mc.run("ls", "--json", "--recursive", blobListingTarget("root", this.bucket));
+        return blobSizesFromListing(listing.output, digests);
     }
 
     async setReadOnly(readOnly: boolean): Promise<void> {

@@ -13,6 +13,8 @@ export interface Tools {
     /** Debian's redis-server, the registry replicas' shared cache. */
     redis: string;
     skopeo: string;
+    /** Debian's busybox: the shell and nc of the Alpine-based registry images. */
+    busybox: string;
     minio: string;
     mc: string;
 }
@@ -37,6 +39,7 @@ export function findTools(): { tools?: Tools; missing: string[] } {
         conformance: local("conformance"),
         redis: onPath("redis-server"),
         skopeo: onPath("skopeo"),
+        busybox: onPath("busybox"),
         minio: local("minio"),
         mc: local("mc"),
     };
@@ -46,6 +49,7 @@ export function findTools(): { tools?: Tools; missing: string[] } {
         conformance: "conformance",
         redis: "redis-server",
         skopeo: "skopeo",
+        busybox: "busybox",
         minio: "minio",
         mc: "mc",
     };

@@ -1,0 +1,159 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { names } from "../names";
+import { RegistryFiles } from "../registryFiles";
+import { gcReportDir, gcScript } from "./gcScript";
+import { contentName } from "./naming";
+import { appLabels, restrictedContainer, restrictedPod, scratchMount, scratchVolume } from "./podSecurity";
+
+export const garbageCollectorLabels = appLabels("registry-gc");
+
+/** What the registry is switched to during a collection (Distribution reads REGISTRY_* over config.yml). */
+export const readOnlyEnv = { name: "REGISTRY_STORAGE_MAINTENANCE_READONLY", value: '{"enabled":true}' };
+
+export interface GarbageCollectorArgs {
+    namespace: string;
+    schedule: string;
+    deleteUntagged: boolean;
+    kubectlImage: string;
+    registryImage: string;
+    /** The registry's config and secret environment, as its Deployment has them. */
+    files: RegistryFiles;
+    configMapName: pulumi.Input<string>;
+    envSecretName: pulumi.Input<string>;
+    /** The Redis the replicas share (emptied after a collection), if any. */
+    redisAddress?: string;
+    after: pulumi.Resource[];
+}
+
+/**
+ * A CronJob that collects garbage without corrupting a push: kubectl switches the registry
+ * Deployment read-only and waits for the rollout (requests in flight drain), the registry's image
+ * collects with its own config and empties Redis, kubectl switches it back (a rollout: caches start
+ * empty), and the last step reports and fails the Job if collecting failed. The collecting step never
+ * fails, so the switch back always runs once the switch to read-only has. Its ServiceAccount may
+ * read, watch and patch the registry Deployment and nothing else.
+ */
+export class GarbageCollector extends pulumi.ComponentResource {
+    readonly cronJob: k8s.batch.v1.CronJob;
+
+    constructor(name: string, args: GarbageCollectorArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("orbit:registry:GarbageCollector", name, {}, opts);
+        const metadata = (objectName: string) => ({ name: objectName, namespace: args.namespace, labels: garbageCollectorLabels });
+        const childOpts = { parent: this, dependsOn: args.after };
+
+        const account = new k8s.core.v1.ServiceAccount(`${name}-account`, { metadata: metadata(names.registryGc) }, childOpts);
+        const role = new k8s.rbac.v1.Role(
+            `${name}-role`,
+            {
+                metadata: metadata(names.registryGc),
+                rules: [
+                    // kubectl set env reads and patches; kubectl rollout status lists and watches by name.
+                    {
+                        apiGroups: ["apps"],
+                        resources: ["deployments"],
+                        resourceNames: [names.registry],
+                        verbs: ["get", "list", "watch", "patch"],
+                    },
+                ],
+            },
+            childOpts,
+        );
+        new k8s.rbac.v1.RoleBinding(
+            `${name}-binding`,
+            {
+                metadata: metadata(names.registryGc),
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+                subjects: [{ kind: "ServiceAccount", name: account.metadata.name, namespace: args.namespace }],
+            },
+            childOpts,
+        );
+        const scriptData = { "gc.sh": gcScript() };
+        const script = new k8s.core.v1.ConfigMap(
+            `${name}-script`,
+            { metadata: metadata(contentName(names.registryGc, scriptData)), data: scriptData },
+            childOpts,
+        );
+
+        const deployment = `deployment/${names.registry}`;
+        const kubectlStep = (stepName: string, kubectlArgs: string[]) => ({
+            name: stepName,
+            image: args.kubectlImage,
+            args: [...kubectlArgs, "--namespace", args.namespace],
+            // kubectl keeps a discovery cache under $HOME; the root filesystem is read-only.
+            env: [{ name: "HOME", value: "/tmp" }],
+            resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
+            securityContext: restrictedContainer,
+            volumeMounts: [scratchMount],
+        });
+        const registryStep = (stepName: string, scriptArgs: string[]) => ({
+            name: stepName,
+            image: args.registryImage,
+            command: ["/bin/sh", "/gc/gc.sh", ...scriptArgs],
+            env: [
+                ...Object.entries(args.files.env).map(([envName, value]) => ({ name: envName, value })),
+                ...(args.redisAddress ? [{ name: "REDIS_ADDRESS", value: args.redisAddress }] : []),
+            ],
+            envFrom: [{ secretRef: { name: args.envSecretName } }],
+            resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+            securityContext: restrictedContainer,
+            volumeMounts: [
+                { name: "config", mountPath: args.files.configDir, readOnly: true },
+                { name: "script", mountPath: "/gc", readOnly: true },
+                { name: "report", mountPath: gcReportDir },
+                scratchMount,
+            ],
+        });
+        const configFile = `${args.files.configDir}/config.yml`;
+
+        this.cronJob = new k8s.batch.v1.CronJob(
+            `${name}-cronjob`,
+            {
+                metadata: metadata(names.registryGc),
+                spec: {
+                    schedule: args.schedule,
+                    timeZone: "Etc/UTC",
+                    concurrencyPolicy: "Forbid",
+                    successfulJobsHistoryLimit: 3,
+                    failedJobsHistoryLimit: 3,
+                    jobTemplate: {
+                        metadata: { labels: garbageCollectorLabels },
+                        spec: {
+                            // Run again only on the next schedule: a retry would start a second read-only window.
+                            backoffLimit: 0,
+                            template: {
+                                metadata: { labels: garbageCollectorLabels },
+                                spec: {
+                                    serviceAccountName: account.metadata.name,
+                                    // kubectl needs the token; the Role below is all it grants.
+                                    automountServiceAccountToken: true,
+                                    restartPolicy: "Never",
+                                    securityContext: restrictedPod(65532),
+                                    initContainers: [
+                                        kubectlStep("read-only", ["set", "env", deployment, `${readOnlyEnv.name}=${readOnlyEnv.value}`]),
+                                        kubectlStep("drained", ["rollout", "status", deployment, "--timeout=15m"]),
+                                        registryStep("collect", [
+                                            "collect",
+                                            configFile,
+                                            ...(args.deleteUntagged ? ["--delete-untagged"] : []),
+                                        ]),
+                                        kubectlStep("read-write", ["set", "env", deployment, `${readOnlyEnv.name}-`]),
+                                    ],
+                                    containers: [registryStep("report", ["report"])],
+                                    volumes: [
+                                        { name: "config", configMap: { name: args.configMapName } },
+                                        { name: "script", configMap: { name: script.metadata.name } },
+                                        { name: "report", emptyDir: { sizeLimit: "64Mi" } },
+                                        scratchVolume,
+                                    ],
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+            childOpts,
+        );
+        this.registerOutputs({ cronJobName: this.cronJob.metadata.name });
+    }
+}

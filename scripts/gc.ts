@@ -1,0 +1,66 @@
+/**
+ * Garbage collection for the Docker target that cannot corrupt a push: the registry goes read-only,
+ * `registry garbage-collect` runs with its own config, and it comes back read-write (restarted, so
+ * its cache forgets what was collected), also when the collection fails.
+ *
+ *   npm run --silent gc -- --stack dev [--dry-run] [--delete-untagged] [--outputs outputs.json]
+ *
+ * On Kubernetes the gcSchedule CronJob does the same in the cluster.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { names } from "../components/names";
+import { DockerRegistryControl } from "../operations/dockerRegistryControl";
+import { collectGarbage, CollectReport } from "../operations/garbageCollect";
+import { isReadOnly } from "../operations/readOnly";
+import { RegistryApi } from "../operations/registryApi";
+import { option, readStackOutputs, registryAccess } from "./stackOutputs";
+
+const MiB = 1024 * 1024;
+
+/** mcImage's default from Pulumi.yaml: the pinned MinIO client the Kubernetes target uses too. */
+function defaultMcImage(): string {
+    const project = parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8")) as {
+        config: Record<string, { default?: string }>;
+    };
+    return project.config.mcImage.default!;
+}
+
+export function describeReport(report: CollectReport): string {
+    const verb = report.dryRun ? "would remove" : "removed";
+    const manifests = report.manifests.length > 0 ? ` and ${report.manifests.length} untagged manifest(s)` : "";
+    return `${verb} ${report.blobs.length} blob(s), ${(report.bytes / MiB).toFixed(1)} MiB (${report.bytes} bytes)${manifests}`;
+}
+
+async function main(args: string[]) {
+    const outputs = readStackOutputs(args);
+    if (String(outputs.registryInternalUrl ?? "").includes(".svc.cluster.local")) {
+        throw new Error("this stack runs on Kubernetes: set gcSchedule and the CronJob collects in the cluster");
+    }
+    const { url, credentials } = registryAccess(outputs, option(args, "--registry-url"));
+    const control = new DockerRegistryControl({
+        container: names.registry,
+        network: names.internalNetwork,
+        bucket: String(outputs.bucketName),
+        mcImage: option(args, "--mc-image") ?? defaultMcImage(),
+    });
+    if (isReadOnly(await control.readConfig())) {
+        console.error("the registry was left read-only by an interrupted collection; switching it back first");
+        await control.setReadOnly(false);
+    }
+    const report = await collectGarbage(control, new RegistryApi(url, credentials), {
+        dryRun: args.includes("--dry-run"),
+        deleteUntagged: args.includes("--delete-untagged"),
+        log: (line) => console.error(line),
+    });
+    if (args.includes("--json")) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+    else process.stdout.write(`${describeReport(report)}\n${report.blobs.map((b) => `  ${b}`).join("\n")}\n`);
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).catch((error: Error) => {
+        console.error(`gc: ${error.message}`);
+        process.exit(1);
+    });
+}
