@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { closest } from "fastest-levenshtein";
 import { DistributionVersion, registryVersionSettings, RegistryVersionSetting, resolveDistributionVersion } from "./distributionVersion";
+import { CredentialGenerations, credentialGenerations } from "./credentialGenerations";
 import { MinioLayout, minioLayout } from "./minioLayout";
 import { RegistryLogLevel, registryLogLevels } from "./registryConfig";
 import * as rules from "./validators";
@@ -17,6 +18,8 @@ export interface CommonConfig {
     /** Distribution's major version, from registryVersion or the image tag. */
     distributionVersion: DistributionVersion;
     registryUser: string;
+    /** Which credentials are issued, and which previous ones are still accepted. */
+    credentials: CredentialGenerations;
     registryLogLevel: RegistryLogLevel;
     /** What URLs of non-distributable layers may match; empty refuses them. */
     foreignLayerUrls: string;
@@ -93,6 +96,8 @@ const keyRules = {
     registryVersion: rules.oneOf(registryVersionSettings),
     minioImage: rules.pinnedImage,
     registryUser: rules.htpasswdUser,
+    credentialsGeneration: rules.positiveInteger,
+    retiredCredentialsGeneration: rules.nonNegativeInteger,
     registryLogLevel: rules.oneOf(registryLogLevels),
     foreignLayerUrls: rules.optionalRegularExpression,
     eventsUrl: rules.optionalHttpUrl,
@@ -227,6 +232,17 @@ export function parseConfig(raw: RawConfig): OrbitRegistryConfig {
             );
         }
     }
+    const generation = Number(raw.credentialsGeneration);
+    const retired = Number(raw.retiredCredentialsGeneration);
+    if (!problems.some((p) => /CredentialsGeneration =/.test(p)) && retired >= generation) {
+        problems.push(
+            describe(
+                "retiredCredentialsGeneration",
+                raw.retiredCredentialsGeneration!,
+                `below ${qualifiedKey("credentialsGeneration")} (${generation}): the current credentials cannot be retired`,
+            ),
+        );
+    }
     if (raw.storage === "s3" && raw.awsRegion === undefined) {
         problems.push(missing("awsRegion", "storage s3 creates the bucket in this region"));
     }
@@ -246,6 +262,7 @@ function typedConfig(raw: Record<ConfigKey, string>): OrbitRegistryConfig {
             raw.registryVersion as RegistryVersionSetting,
         ) as DistributionVersion,
         registryUser: raw.registryUser,
+        credentials: credentialGenerations(Number(raw.credentialsGeneration), Number(raw.retiredCredentialsGeneration)),
         registryLogLevel: raw.registryLogLevel as RegistryLogLevel,
         foreignLayerUrls: raw.foreignLayerUrls,
         eventsUrl: optionalText("eventsUrl"),

@@ -30,7 +30,7 @@ export class OrbitRegistry extends pulumi.ComponentResource {
         super("orbit:registry:OrbitRegistry", name, {}, opts);
         const credentials = new Credentials(
             `${name}-credentials`,
-            { registryUser: config.registryUser, events: config.eventsUrl !== undefined },
+            { registryUser: config.registryUser, generations: config.credentials, events: config.eventsUrl !== undefined },
             { parent: this },
         );
         const storage: StoragePlan =
@@ -39,13 +39,18 @@ export class OrbitRegistry extends pulumi.ComponentResource {
                       kind: "s3",
                       storage: new AwsS3Storage(
                           `${name}-s3`,
-                          { bucketName: config.bucketName, region: config.s3.awsRegion, protectData: config.protectData },
+                          {
+                              bucketName: config.bucketName,
+                              region: config.s3.awsRegion,
+                              protectData: config.protectData,
+                              generations: config.credentials,
+                          },
                           { parent: this },
                       ),
                   }
                 : {
                       kind: "minio",
-                      credentials: new MinioCredentials(`${name}-minio-credentials`, { parent: this }),
+                      credentials: new MinioCredentials(`${name}-minio-credentials`, config.credentials, { parent: this }),
                       minioImage: config.minio.minioImage,
                   };
 
@@ -66,7 +71,7 @@ export class OrbitRegistry extends pulumi.ComponentResource {
         this.outputs = {
             registryUrl: deployed.registryUrl,
             registryInternalUrl: deployed.registryInternalUrl,
-            registryUser: pulumi.output(config.registryUser),
+            registryUser: pulumi.output(credentials.registryUser),
             buildServiceEnv: pulumi.secret(appEnv.apply((env) => env.buildServiceEnv)),
             orbitWwwEnv: pulumi.secret(appEnv.apply((env) => env.orbitWwwEnv)),
             minioEndpoint: deployed.minioEndpoint,

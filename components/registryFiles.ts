@@ -49,7 +49,10 @@ export function registryFiles(credentials: Credentials, storage: RegistryStorage
         }),
         configDir: distributionConfigDir[version],
         args: distributionServeArgs(version),
-        htpasswd: credentials.registryPasswordBcrypt.apply((hash) => htpasswdLine(credentials.registryUser, hash)),
+        // Every live generation: during a rotation's overlap the previous password keeps working.
+        htpasswd: pulumi
+            .all(credentials.accounts.map((account) => account.bcrypt))
+            .apply((hashes) => hashes.map((hash, i) => htpasswdLine(credentials.accounts[i].user, hash)).join("")),
         secretEnv: registrySecretEnv({
             s3AccessKey: pulumi.secret(storage.accessKey),
             s3SecretKey: pulumi.secret(storage.secretKey),

@@ -13,6 +13,8 @@ export const port: Rule = (value) =>
 
 export const positiveInteger: Rule = (value) => (/^[0-9]+$/.test(value) && Number(value) >= 1 ? undefined : "an integer of at least 1");
 
+export const nonNegativeInteger: Rule = (value) => (/^[0-9]+$/.test(value) ? undefined : "an integer of at least 0");
+
 export const boolean: Rule = (value) => (value === "true" || value === "false" ? undefined : "true or false");
 
 export const ipAddress: Rule = (value) => (net.isIP(value) !== 0 ? undefined : "an IPv4 or IPv6 address such as 127.0.0.1");

@@ -1,4 +1,5 @@
 import * as aws from "@pulumi/aws";
+import { CredentialGenerations, generationSuffix, liveGenerations } from "../credentialGenerations";
 import * as pulumi from "@pulumi/pulumi";
 import { registryBucketPolicy } from "../bucketPolicy";
 import { RegistryStorage } from "../storage";
@@ -7,6 +8,8 @@ export interface AwsS3StorageArgs {
     bucketName: string;
     region: string;
     protectData: boolean;
+    /** One access key per live generation (IAM allows two per user: exactly a rotation's overlap). */
+    generations: CredentialGenerations;
 }
 
 const abortIncompleteUploadsAfterDays = 7;
@@ -95,14 +98,18 @@ export class AwsS3Storage extends pulumi.ComponentResource implements RegistrySt
             { user: user.name, policy: JSON.stringify(registryBucketPolicy(bucketName)) },
             bucketOpts,
         );
-        const accessKey = new aws.iam.AccessKey(`${name}-registry-access-key`, { user: user.name }, childOpts);
+        const accessKeys = liveGenerations(args.generations).map(
+            (generation) =>
+                new aws.iam.AccessKey(`${name}-registry-access-key${generationSuffix(generation)}`, { user: user.name }, childOpts),
+        );
+        const accessKey = accessKeys[accessKeys.length - 1];
 
         this.s3 = { bucket: args.bucketName, region: args.region };
         this.accessKey = pulumi.secret(accessKey.id);
         this.secretKey = pulumi.secret(accessKey.secret);
         this.endpoint = pulumi.output(`https://s3.${args.region}.amazonaws.com`);
         this.bucketName = bucket.bucket;
-        this.ready = [bucket, publicAccessBlock, ownership, encryption, lifecycle, tlsOnly, userPolicy, accessKey];
+        this.ready = [bucket, publicAccessBlock, ownership, encryption, lifecycle, tlsOnly, userPolicy, ...accessKeys];
         this.registerOutputs({ bucketName: this.bucketName });
     }
 }

@@ -83,8 +83,7 @@ export class DockerMinio extends pulumi.ComponentResource implements RegistrySto
                 rootUser: credentials.rootUser,
                 rootPassword: credentials.rootPassword,
                 bucketName: args.bucketName,
-                registryAccessKey: credentials.registryAccessKey,
-                registrySecretKey: credentials.registrySecretKey,
+                registryIdentities: credentials.registryIdentities,
                 protectData: args.protectData,
                 after: [this.container],
             },
@@ -97,8 +96,9 @@ export class DockerMinio extends pulumi.ComponentResource implements RegistrySto
             region: minioContainer.region,
             regionEndpoint: `http://${names.minio}:${minioContainer.apiPort}`,
         };
-        this.accessKey = credentials.registryAccessKey;
-        this.secretKey = credentials.registrySecretKey;
+        const current = credentials.registryIdentities[credentials.registryIdentities.length - 1];
+        this.accessKey = current.accessKey;
+        this.secretKey = current.secretKey;
         this.endpoint = pulumi.output(`http://${hostAddress(args.bindAddress, args.apiHostPort)}`);
         this.bucketName = bucket.bucketName;
         this.ready = bucket.ready;

@@ -1,6 +1,8 @@
 import * as minio from "@pulumi/minio";
 import * as pulumi from "@pulumi/pulumi";
 import { registryBucketPolicy, registryPolicyName } from "../bucketPolicy";
+import { generationSuffix } from "../credentialGenerations";
+import type { StorageIdentity } from "../credentials";
 
 export interface MinioBucketArgs {
     /** host:port of MinIO's S3 API as Pulumi itself reaches it. */
@@ -8,9 +10,8 @@ export interface MinioBucketArgs {
     rootUser: pulumi.Input<string>;
     rootPassword: pulumi.Input<string>;
     bucketName: string;
-    /** The registry's identity: MinIO uses the access key as the user name. */
-    registryAccessKey: pulumi.Input<string>;
-    registrySecretKey: pulumi.Input<string>;
+    /** The registry's identities, one per live credential generation: MinIO uses the access key as the user name. */
+    registryIdentities: StorageIdentity[];
     protectData: boolean;
     /** Resources that must exist first, e.g. the healthy MinIO container. */
     after: pulumi.Input<pulumi.Resource>[];
@@ -42,24 +43,29 @@ export class MinioBucket extends pulumi.ComponentResource {
             { bucket: args.bucketName, acl: "private", forceDestroy: !args.protectData },
             { ...childOpts, protect: args.protectData, retainOnDelete: args.protectData },
         );
-        const user = new minio.IamUser(
-            `${name}-registry-user`,
-            { name: args.registryAccessKey, secret: args.registrySecretKey, forceDestroy: false },
-            childOpts,
-        );
         const policy = new minio.IamPolicy(
             `${name}-registry-policy`,
             { name: registryPolicyName(args.bucketName), policy: bucket.bucket.apply((b) => JSON.stringify(registryBucketPolicy(b))) },
             childOpts,
         );
-        const attachment = new minio.IamUserPolicyAttachment(
-            `${name}-registry-policy-attachment`,
-            { userName: user.name, policyName: policy.name },
-            childOpts,
-        );
+        // A retired generation's user and attachment leave the program, so `pulumi up` deletes them.
+        const users = args.registryIdentities.flatMap((identity) => {
+            const suffix = generationSuffix(identity.generation);
+            const user = new minio.IamUser(
+                `${name}-registry-user${suffix}`,
+                { name: identity.accessKey, secret: identity.secretKey, forceDestroy: false },
+                childOpts,
+            );
+            const attachment = new minio.IamUserPolicyAttachment(
+                `${name}-registry-policy-attachment${suffix}`,
+                { userName: user.name, policyName: policy.name },
+                childOpts,
+            );
+            return [user, attachment];
+        });
 
         this.bucketName = bucket.bucket;
-        this.ready = [bucket, user, policy, attachment];
+        this.ready = [bucket, policy, ...users];
         this.registerOutputs({ bucketName: this.bucketName });
     }
 }

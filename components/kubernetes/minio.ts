@@ -7,6 +7,7 @@ import { RegistryStorage } from "../storage";
 import { minioContainer, minioServerArgs } from "../upstream";
 import { appLabels, restrictedContainer, restrictedPod, scratchMount, scratchVolume } from "./podSecurity";
 import { MinioProvisioner } from "./provisioner";
+import { secretChecksum, secretChecksumAnnotation } from "./secretChecksum";
 
 /** Every MinIO pod, in either layout; policies select MinIO by these. */
 export const minioLabels = appLabels("minio");
@@ -39,6 +40,7 @@ type Metadata = (objectName: string, labels?: Record<string, string>) => k8s.typ
  */
 export class KubernetesMinio extends pulumi.ComponentResource implements RegistryStorage {
     readonly rootSecret: k8s.core.v1.Secret;
+    private readonly rootChecksum: pulumi.Output<string>;
     readonly statefulSet: k8s.apps.v1.StatefulSet;
     readonly service: k8s.core.v1.Service;
     readonly s3: RegistryStorage["s3"];
@@ -55,15 +57,14 @@ export class KubernetesMinio extends pulumi.ComponentResource implements Registr
         const childOpts = { parent: this, dependsOn: args.after };
         const { rootUserEnv, rootPasswordEnv } = minioContainer;
 
+        const rootData = { [rootUserEnv]: credentials.rootUser, [rootPasswordEnv]: credentials.rootPassword };
         this.rootSecret = new k8s.core.v1.Secret(
             `${name}-root`,
-            {
-                metadata: metadata(names.minioRootSecret),
-                type: "Opaque",
-                stringData: { [rootUserEnv]: credentials.rootUser, [rootPasswordEnv]: credentials.rootPassword },
-            },
+            { metadata: metadata(names.minioRootSecret), type: "Opaque", stringData: rootData },
             childOpts,
         );
+        // A new root password (pulumi up --replace of its RandomPassword) restarts MinIO with it.
+        this.rootChecksum = secretChecksum(rootData);
 
         const deployed = args.layout.distributed ? this.pool(name, args, metadata) : this.singlePod(name, args, metadata);
         this.statefulSet = deployed.statefulSet;
@@ -83,8 +84,7 @@ export class KubernetesMinio extends pulumi.ComponentResource implements Registr
                 minioEndpoint: internalEndpoint,
                 rootSecretName: this.rootSecret.metadata.name,
                 bucketName: args.bucketName,
-                registryAccessKey: credentials.registryAccessKey,
-                registrySecretKey: credentials.registrySecretKey,
+                registryIdentities: credentials.registryIdentities,
                 after: [this.statefulSet, this.service, this.rootSecret],
             },
             // Until 0.2 the provisioner was a sibling of this component; the alias keeps existing stacks' objects.
@@ -95,8 +95,9 @@ export class KubernetesMinio extends pulumi.ComponentResource implements Registr
         );
 
         this.s3 = { bucket: args.bucketName, region: minioContainer.region, regionEndpoint: internalEndpoint };
-        this.accessKey = credentials.registryAccessKey;
-        this.secretKey = credentials.registrySecretKey;
+        const current = credentials.registryIdentities[credentials.registryIdentities.length - 1];
+        this.accessKey = current.accessKey;
+        this.secretKey = current.secretKey;
         this.endpoint = pulumi.output(internalEndpoint);
         this.bucketName = pulumi.output(args.bucketName);
         this.ready = [provisioner.job];
@@ -133,7 +134,7 @@ export class KubernetesMinio extends pulumi.ComponentResource implements Registr
                     replicas: 1,
                     selector: { matchLabels: minioLabels },
                     template: {
-                        metadata: { labels: minioLabels },
+                        metadata: { labels: minioLabels, annotations: { [secretChecksumAnnotation]: this.rootChecksum } },
                         spec: this.podSpec(
                             args,
                             [{ name: "data", mountPath: minioContainer.dataDir }],
@@ -183,7 +184,7 @@ export class KubernetesMinio extends pulumi.ComponentResource implements Registr
                         },
                     })),
                     template: {
-                        metadata: { labels: poolLabels },
+                        metadata: { labels: poolLabels, annotations: { [secretChecksumAnnotation]: this.rootChecksum } },
                         spec: {
                             ...this.podSpec(
                                 args,

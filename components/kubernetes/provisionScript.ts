@@ -1,7 +1,7 @@
 /** The alias the provisioning script expects in MC_HOST_<alias> (http://ROOT_USER:ROOT_PASSWORD@host:port). */
 export const provisionerAlias = "orbit";
 
-/** Environment variables the script reads besides MC_HOST_orbit. */
+/** Environment variables the script reads besides MC_HOST_orbit (and PREVIOUS_ACCESS_KEY/SECRET_KEY during a rotation). */
 const provisionerEnv = ["BUCKET", "POLICY_NAME", "POLICY_FILE", "REGISTRY_ACCESS_KEY", "REGISTRY_SECRET_KEY"] as const;
 
 /**
@@ -24,14 +24,34 @@ for ((attempt = 1; attempt <= 60; attempt++)); do
 done
 
 mc_ mb --ignore-existing "${alias}/$BUCKET"
-mc_ admin user add ${alias} "$REGISTRY_ACCESS_KEY" "$REGISTRY_SECRET_KEY" >/dev/null
 mc_ admin policy create ${alias} "$POLICY_NAME" "$POLICY_FILE" >/dev/null
-if ! attached=$(mc_ admin policy attach ${alias} "$POLICY_NAME" --user "$REGISTRY_ACCESS_KEY" 2>&1); then
-  case "$attached" in
-    *"already"*) ;;
-    *) echo "$attached" >&2; exit 1 ;;
-  esac
+
+# The current identity and, during a rotation's overlap, the previous one.
+keep=("$REGISTRY_ACCESS_KEY")
+add_user() { # access-key secret-key
+  mc_ admin user add ${alias} "$1" "$2" >/dev/null
+  if ! attached=$(mc_ admin policy attach ${alias} "$POLICY_NAME" --user "$1" 2>&1); then
+    case "$attached" in
+      *"already"*) ;;
+      *) echo "$attached" >&2; exit 1 ;;
+    esac
+  fi
+}
+add_user "$REGISTRY_ACCESS_KEY" "$REGISTRY_SECRET_KEY"
+if [ -n "\${PREVIOUS_ACCESS_KEY:-}" ]; then
+  add_user "$PREVIOUS_ACCESS_KEY" "\${PREVIOUS_SECRET_KEY:?}"
+  keep+=("$PREVIOUS_ACCESS_KEY")
 fi
-echo "bucket $BUCKET, its registry user and policy $POLICY_NAME are in place"
+
+# A retired generation: any other user holding the registry's policy goes.
+while read -r line; do
+  [[ $line =~ \\"accessKey\\":\\"([^\\"]+)\\" ]] || continue
+  user="\${BASH_REMATCH[1]}"
+  [[ $line == *"\\"policyName\\":\\"$POLICY_NAME\\""* ]] || continue
+  case " \${keep[*]} " in *" $user "*) continue ;; esac
+  mc_ admin user rm ${alias} "$user" >/dev/null
+  echo "removed the retired registry user \${user:0:4}…"
+done < <(mc_ admin user list ${alias} --json)
+echo "bucket $BUCKET, its registry user(s) and policy $POLICY_NAME are in place"
 `;
 }

@@ -6,6 +6,8 @@ import { minioContainer } from "../upstream";
 import { contentName } from "./naming";
 import { appLabels, restrictedContainer, restrictedPod, scratchMount, scratchVolume } from "./podSecurity";
 import { provisionerAlias, provisionScript } from "./provisionScript";
+import type { StorageIdentity } from "../credentials";
+import { secretChecksum, secretChecksumAnnotation } from "./secretChecksum";
 
 export const provisionerLabels = appLabels("minio-provisioner");
 
@@ -17,9 +19,8 @@ export interface MinioProvisionerArgs {
     /** The Secret with MinIO's root user and password. */
     rootSecretName: pulumi.Input<string>;
     bucketName: string;
-    /** The identity to create for the registry. */
-    registryAccessKey: pulumi.Input<string>;
-    registrySecretKey: pulumi.Input<string>;
+    /** The registry's identities to keep, oldest first (the last is current); any other user with its policy is removed. */
+    registryIdentities: StorageIdentity[];
     /** MinIO and its root Secret. */
     after: pulumi.Resource[];
 }
@@ -37,12 +38,18 @@ export class MinioProvisioner extends pulumi.ComponentResource {
         super("orbit:registry:MinioProvisioner", name, {}, opts);
         const childOpts = { parent: this, dependsOn: args.after };
 
+        const [current, previous] = [...args.registryIdentities].reverse();
+        const registryKeysData: Record<string, pulumi.Input<string>> = {
+            REGISTRY_ACCESS_KEY: current.accessKey,
+            REGISTRY_SECRET_KEY: current.secretKey,
+            ...(previous ? { PREVIOUS_ACCESS_KEY: previous.accessKey, PREVIOUS_SECRET_KEY: previous.secretKey } : {}),
+        };
         const registryKeys = new k8s.core.v1.Secret(
             `${name}-registry-keys`,
             {
                 metadata: { name: names.minioRegistryUserSecret, namespace: args.namespace, labels: provisionerLabels },
                 type: "Opaque",
-                stringData: { REGISTRY_ACCESS_KEY: args.registryAccessKey, REGISTRY_SECRET_KEY: args.registrySecretKey },
+                stringData: registryKeysData,
             },
             childOpts,
         );
@@ -64,7 +71,11 @@ export class MinioProvisioner extends pulumi.ComponentResource {
                 spec: {
                     backoffLimit: 4,
                     template: {
-                        metadata: { labels: provisionerLabels },
+                        // A new identity (a rotation, or a retirement) changes the checksum: a new Job runs.
+                        metadata: {
+                            labels: provisionerLabels,
+                            annotations: { [secretChecksumAnnotation]: secretChecksum(registryKeysData) },
+                        },
                         spec: {
                             restartPolicy: "Never",
                             automountServiceAccountToken: false,
@@ -79,6 +90,12 @@ export class MinioProvisioner extends pulumi.ComponentResource {
                                         fromSecret("MINIO_ROOT_PASSWORD", args.rootSecretName, minioContainer.rootPasswordEnv),
                                         fromSecret("REGISTRY_ACCESS_KEY", registryKeys.metadata.name, "REGISTRY_ACCESS_KEY"),
                                         fromSecret("REGISTRY_SECRET_KEY", registryKeys.metadata.name, "REGISTRY_SECRET_KEY"),
+                                        ...(previous
+                                            ? [
+                                                  fromSecret("PREVIOUS_ACCESS_KEY", registryKeys.metadata.name, "PREVIOUS_ACCESS_KEY"),
+                                                  fromSecret("PREVIOUS_SECRET_KEY", registryKeys.metadata.name, "PREVIOUS_SECRET_KEY"),
+                                              ]
+                                            : []),
                                         // Kubernetes expands $(VAR) from the variables above: no credential is written here.
                                         {
                                             name: `MC_HOST_${provisionerAlias}`,

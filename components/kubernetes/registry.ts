@@ -4,6 +4,7 @@ import { names } from "../names";
 import { RegistryFiles } from "../registryFiles";
 import { distributionContainer } from "../upstream";
 import { contentName } from "./naming";
+import { secretChecksum, secretChecksumAnnotation } from "./secretChecksum";
 import { appLabels, restrictedContainer, restrictedPod, scratchMount, scratchVolume, tcpProbe } from "./podSecurity";
 
 /** Where the htpasswd Secret is mounted: a directory of its own, since a Secret volume replaces the whole directory. */
@@ -61,7 +62,13 @@ export class KubernetesRegistry extends pulumi.ComponentResource {
                     selector: { matchLabels: registryLabels },
                     strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
                     template: {
-                        metadata: { labels: registryLabels },
+                        // New credentials (a rotation) roll the pods; Secrets are updated in place.
+                        metadata: {
+                            labels: registryLabels,
+                            annotations: {
+                                [secretChecksumAnnotation]: secretChecksum({ ...args.files.secretEnv, htpasswd: args.files.htpasswd }),
+                            },
+                        },
                         spec: {
                             automountServiceAccountToken: false,
                             securityContext: restrictedPod(1000),

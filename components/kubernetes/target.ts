@@ -27,7 +27,14 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
     constructor(name: string, args: KubernetesTargetArgs, opts?: pulumi.ComponentResourceOptions) {
         super("orbit:registry:KubernetesTarget", name, {}, opts);
         const { common, target: cluster, credentials } = args;
-        const provider = new k8s.Provider(`${name}-kubernetes`, { context: cluster.kubeContext }, { parent: this });
+        // Secrets change in place: with their fixed names a replacement deletes them first, and the engine
+        // then replaces what uses them (the registry Deployment, the protected MinIO StatefulSet).
+        // Pods learn of a change from a checksum annotation (secretChecksum.ts).
+        const provider = new k8s.Provider(
+            `${name}-kubernetes`,
+            { context: cluster.kubeContext, enableSecretMutable: true },
+            { parent: this },
+        );
         const childOpts = { parent: this, providers: { kubernetes: provider } };
 
         // Deleting a namespace deletes its PersistentVolumeClaims: protect it like the data.
