@@ -332,6 +332,54 @@ describe("the prod stack on a real Kubernetes control plane", function () {
                     "the old ConfigMap is deleted",
                 );
             });
+
+            it("rotates credentials in two steps: Secrets change in place, the registry rolls, no workload is replaced", async () => {
+                const uids = async () => {
+                    const found = new Map<string, string>();
+                    for (const kind of ["Secret", "Deployment", "StatefulSet"]) {
+                        const apiVersion = kind === "Secret" ? "v1" : "apps/v1";
+                        for (const item of await plane.api.list(apiVersion, kind, namespace))
+                            found.set(`${kind} ${item.metadata.name}`, item.metadata.uid);
+                    }
+                    return found;
+                };
+                const before = await uids();
+                const statefulSetGenerations = async () =>
+                    (await plane.api.list("apps/v1", "StatefulSet", namespace)).map((s) => `${s.metadata.name}@${s.metadata.generation}`);
+                const minioBefore = await statefulSetGenerations();
+                const replicaSets = async () => (await plane.api.list("apps/v1", "ReplicaSet", namespace)).length;
+                const replicaSetsBefore = await replicaSets();
+                const steps: Array<[string, RawConfig]> = [
+                    ["overlap", { credentialsGeneration: "2" }],
+                    ["retired", { credentialsGeneration: "2", retiredCredentialsGeneration: "1" }],
+                ];
+                for (const [step, overrides] of steps) {
+                    objects = deployer.objectsOf(
+                        await runProgram({ ...variant.raw, registryLogLevel: "debug", ...overrides }, "prod", secrets),
+                    );
+                    const rotated = await deployer.deploy(objects);
+                    assert.deepStrictEqual(
+                        rotated.flatMap((a) => a.warnings),
+                        [],
+                        step,
+                    );
+                    const after = await uids();
+                    const replaced = [...before].filter(([key, uid]) => after.has(key) && after.get(key) !== uid).map(([key]) => key);
+                    assert.deepStrictEqual(replaced, [], `${step}: nothing deleted and created again`);
+                    assert.deepStrictEqual([...after.keys()].sort(), [...before.keys()].sort(), `${step}: the same objects`);
+                }
+                assert.deepStrictEqual(await statefulSetGenerations(), minioBefore, "MinIO was not touched");
+                assert.strictEqual(await replicaSets(), replicaSetsBefore + 2, "the registry rolled at each step");
+                assert.strictEqual((await registryPods()).filter(isReadyPod).length, replicas);
+                const credentials = await plane.api.get("v1", "Secret", "orbit-registry-credentials", config.appNamespace);
+                assert.strictEqual(Buffer.from(credentials!.data.ORBIT_REGISTRY_USER, "base64").toString(), `${config.registryUser}-g2`);
+                if (variant.withMinio) {
+                    // A new identity changes the Job's template, which is immutable: Pulumi replaces the Job.
+                    const jobs = (await plane.api.list("batch/v1", "Job", namespace)).filter((j) => !j.metadata.deletionTimestamp);
+                    assert.strictEqual(jobs.length, 1, "the provisioning Job of the last step, the earlier ones pruned");
+                    assert.ok((jobs[0].status?.conditions ?? []).some((c: KubeObject) => c.type === "Complete" && c.status === "True"));
+                }
+            });
         });
     }
 

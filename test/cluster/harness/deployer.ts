@@ -60,7 +60,7 @@ export class Deployer {
         const byResource = new Map(objects.map((o) => [o.resource, o]));
         for (const entry of objects) {
             for (const dependency of entry.dependsOn) await this.waitReady(byResource.get(dependency)!.object);
-            const response = await this.api.apply(entry.object);
+            const response = await this.applyOrReplace(entry);
             applied.push({ resource: entry.resource, object: entry.object, applied: response.body, warnings: response.warnings });
         }
         for (const entry of objects) await this.waitReady(entry.object);
@@ -136,6 +136,23 @@ export class Deployer {
         } catch (error) {
             if (error instanceof ApiError) return { warnings: [], error };
             throw error;
+        }
+    }
+
+    /**
+     * Server-side apply; when the server refuses a change to an immutable field (a Job's template),
+     * what Pulumi does instead: replace the object, with a new generated name when it has one
+     * (created first, the old one deleted with the objects this run no longer declares).
+     */
+    private async applyOrReplace(entry: StackObject) {
+        try {
+            return await this.api.apply(entry.object);
+        } catch (error) {
+            const immutable = error instanceof ApiError && error.status === 422 && /field is immutable/.test(error.message);
+            if (!immutable || this.autonames.get(entry.resource) !== entry.object.metadata.name) throw error;
+            this.autonames.delete(entry.resource);
+            entry.object.metadata.name = this.autoname(entry.resource);
+            return this.api.apply(entry.object);
         }
     }
 

@@ -49,7 +49,14 @@ export class Mc {
      * Runs the program's own provisioning script (what the Kubernetes target's Job runs) with this
      * mc on PATH, as the root alias: bucket, the registry's user, the program's policy, attachment.
      */
-    async provision(rootEndpoint: string, bucket: string, accessKey: string, secretKey: string, policy: PolicyDocument): Promise<string> {
+    async provision(
+        rootEndpoint: string,
+        bucket: string,
+        accessKey: string,
+        secretKey: string,
+        policy: PolicyDocument,
+        previous?: { accessKey: string; secretKey: string },
+    ): Promise<string> {
         const script = path.join(this.configDir, "provision.sh");
         const policyFile = path.join(this.configDir, "registry-policy.json");
         fs.writeFileSync(script, provisionScript());
@@ -64,6 +71,7 @@ export class Mc {
             POLICY_FILE: policyFile,
             REGISTRY_ACCESS_KEY: accessKey,
             REGISTRY_SECRET_KEY: secretKey,
+            ...(previous ? { PREVIOUS_ACCESS_KEY: previous.accessKey, PREVIOUS_SECRET_KEY: previous.secretKey } : {}),
         };
         return new Promise((resolve, reject) => {
             execFile("bash", [script], { env, timeout: 180_000 }, (error, stdout, stderr) =>

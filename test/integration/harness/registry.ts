@@ -125,6 +125,17 @@ export class RegistryServer {
         await this.process?.stop();
     }
 
+    /** Rewrites htpasswd with these accounts, as a rotation's new Secret or upload does (read at start; 3 rereads it). */
+    setAccounts(accounts: Array<{ user: string; bcryptHash: string }>): void {
+        const lines = accounts.map((account) => htpasswdLine(account.user, account.bcryptHash)).join("");
+        fs.writeFileSync(path.join(this.args.dir, "htpasswd"), lines, { mode: 0o600 });
+    }
+
+    /** The S3 keys the registry starts with from now on, as a rotation's new environment. */
+    setStorageKeys(accessKey: string, secretKey: string): void {
+        this.args.secrets = { ...this.args.secrets, s3AccessKey: accessKey, s3SecretKey: secretKey };
+    }
+
     /** What `registry --version` prints. */
     version(): Promise<string> {
         return new Promise((resolve, reject) =>

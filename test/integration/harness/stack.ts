@@ -104,16 +104,14 @@ export class LocalRegistryStack {
         });
     }
 
-    /** Creates (or, run again, confirms) the bucket, the registry's user and policy with the program's script. */
-    provision(): Promise<string> {
+    /**
+     * Creates (or, run again, confirms) the bucket, the registry's user and policy with the program's
+     * script; with `identities`, those users (the last is current) and no other with the policy.
+     */
+    provision(identities: Array<{ accessKey: string; secretKey: string }> = [this.registryS3]): Promise<string> {
         const root = this.mc.alias("root", this.minio.endpoint, this.minio.root.user, this.minio.root.password);
-        return this.mc.provision(
-            root,
-            this.bucket,
-            this.registryS3.accessKey,
-            this.registryS3.secretKey,
-            registryBucketPolicy(this.bucket),
-        );
+        const [current, previous] = [...identities].reverse();
+        return this.mc.provision(root, this.bucket, current.accessKey, current.secretKey, registryBucketPolicy(this.bucket), previous);
     }
 
     /** Stops every process and removes every file of the run. */
