@@ -68,6 +68,8 @@ export interface KubernetesConfig {
     clusterIssuer?: string;
     /** MinIO client image of the provisioning Job. */
     mcImage: string;
+    /** ServiceMonitors and a PrometheusRule for the Prometheus Operator, scraped from prometheusNamespace; or none. */
+    monitoring?: { prometheusNamespace: string };
     /** Garbage collection on a schedule (a CronJob), or none. */
     gc?: { schedule: string; deleteUntagged: boolean; kubectlImage: string };
 }
@@ -125,6 +127,8 @@ const keyRules = {
     tlsSecretName: rules.dnsSubdomain,
     clusterIssuer: rules.optional(rules.dnsSubdomain),
     mcImage: rules.pinnedImage,
+    prometheusOperator: rules.boolean,
+    prometheusNamespace: rules.dnsLabel,
     gcSchedule: rules.optional(rules.cronSchedule),
     gcDeleteUntagged: rules.boolean,
     kubectlImage: rules.pinnedImage,
@@ -301,6 +305,7 @@ function typedConfig(raw: Record<ConfigKey, string>): OrbitRegistryConfig {
                       tlsSecretName: raw.tlsSecretName,
                       clusterIssuer: optionalText("clusterIssuer"),
                       mcImage: raw.mcImage,
+                      monitoring: raw.prometheusOperator === "true" ? { prometheusNamespace: raw.prometheusNamespace } : undefined,
                       gc: raw.gcSchedule
                           ? { schedule: raw.gcSchedule, deleteUntagged: raw.gcDeleteUntagged === "true", kubectlImage: raw.kubectlImage }
                           : undefined,

@@ -34,6 +34,8 @@ export const minioContainer = {
     consolePort: 9001,
     livenessPath: "/minio/health/live",
     readinessPath: "/minio/health/ready",
+    /** Cluster-wide metrics; public (no bearer token) with MINIO_PROMETHEUS_AUTH_TYPE=public. */
+    metricsPath: "/minio/v2/metrics/cluster",
     dataDir: "/data",
     rootUserEnv: "MINIO_ROOT_USER",
     rootPasswordEnv: "MINIO_ROOT_PASSWORD",

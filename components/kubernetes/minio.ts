@@ -27,9 +27,14 @@ export interface KubernetesMinioArgs {
     /** MinIO client image of the provisioning Job. */
     mcImage: string;
     protectData: boolean;
+    /** Serve /minio/v2/metrics/cluster without a token, for Prometheus (NetworkPolicies admit only its namespace). */
+    publicMetrics: boolean;
     /** The namespace resource, which must exist first. */
     after: pulumi.Resource[];
 }
+
+/** On the Service whose /minio/v2/metrics/cluster Prometheus scrapes. */
+export const minioMetricsLabel = "orbit-registry/metrics";
 
 type Metadata = (objectName: string, labels?: Record<string, string>) => k8s.types.input.meta.v1.ObjectMeta;
 
@@ -71,7 +76,11 @@ export class KubernetesMinio extends pulumi.ComponentResource implements Registr
 
         this.service = new k8s.core.v1.Service(
             `${name}-service`,
-            { metadata: metadata(names.minio), spec: { type: "ClusterIP", selector: deployed.labels, ports: apiServicePort } },
+            // The label picks this Service (not the headless one) for the metrics ServiceMonitor.
+            {
+                metadata: metadata(names.minio, { ...minioLabels, [minioMetricsLabel]: "cluster" }),
+                spec: { type: "ClusterIP", selector: deployed.labels, ports: apiServicePort },
+            },
             childOpts,
         );
         const internalEndpoint = `http://${names.minio}.${args.namespace}.svc.cluster.local:${minioContainer.apiPort}`;
@@ -244,6 +253,7 @@ export class KubernetesMinio extends pulumi.ComponentResource implements Registr
                         fromRootSecret(minioContainer.rootPasswordEnv),
                         { name: "HOME", value: "/tmp" },
                         { name: "MINIO_UPDATE", value: "off" },
+                        ...(args.publicMetrics ? [{ name: "MINIO_PROMETHEUS_AUTH_TYPE", value: "public" }] : []),
                     ],
                     ports: [
                         { name: "api", containerPort: minioContainer.apiPort },

@@ -17,6 +17,8 @@ export interface NetworkPoliciesArgs {
     withRedis: boolean;
     /** The garbage-collection CronJob's pods reach MinIO and Redis as the registry does. */
     withGarbageCollector: boolean;
+    /** Prometheus' namespace, admitted to the registry's debug port and MinIO's API (metrics); none without monitoring. */
+    prometheusNamespace?: string;
     after: pulumi.Resource[];
 }
 
@@ -51,6 +53,14 @@ export class NetworkPolicies extends pulumi.ComponentResource {
                     from: [namespaceSelector(args.ingressControllerNamespace), namespaceSelector(args.appNamespace)],
                     ports: [{ protocol: "TCP", port: distributionContainer.httpPort }],
                 },
+                ...(args.prometheusNamespace
+                    ? [
+                          {
+                              from: [namespaceSelector(args.prometheusNamespace)],
+                              ports: [{ protocol: "TCP", port: distributionContainer.debugPort }],
+                          },
+                      ]
+                    : []),
             ],
         });
         if (args.withMinio) {
@@ -66,6 +76,14 @@ export class NetworkPolicies extends pulumi.ComponentResource {
                         ],
                         ports: [{ protocol: "TCP", port: minioContainer.apiPort }],
                     },
+                    ...(args.prometheusNamespace
+                        ? [
+                              {
+                                  from: [namespaceSelector(args.prometheusNamespace)],
+                                  ports: [{ protocol: "TCP", port: minioContainer.apiPort }],
+                              },
+                          ]
+                        : []),
                 ],
             });
         }

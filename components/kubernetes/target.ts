@@ -6,6 +6,7 @@ import { deployedOutputs, DeployedRegistry, TargetArgs } from "../deployedRegist
 import { names } from "../names";
 import { registryFiles } from "../registryFiles";
 import { GarbageCollector } from "./garbageCollector";
+import { Monitoring } from "./monitoring";
 import { distributionContainer } from "../upstream";
 import { KubernetesMinio } from "./minio";
 import { NetworkPolicies } from "./networkPolicies";
@@ -68,6 +69,7 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
                           storageSize: cluster.minioStorageSize,
                           storageClass: cluster.storageClass,
                           mcImage: cluster.mcImage,
+                          publicMetrics: cluster.monitoring !== undefined,
                           protectData: common.protectData,
                           after: [namespace],
                       },
@@ -126,6 +128,14 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
             );
         }
 
+        if (cluster.monitoring) {
+            new Monitoring(
+                `${name}-monitoring`,
+                { namespace: cluster.namespace, withMinio: args.storage.kind === "minio", after: [registry.deployment] },
+                childOpts,
+            );
+        }
+
         new NetworkPolicies(
             `${name}-network-policies`,
             {
@@ -136,6 +146,7 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
                 minioPeers: args.storage.kind === "minio" && cluster.minioLayout.distributed,
                 withRedis: redis !== undefined,
                 withGarbageCollector: cluster.gc !== undefined,
+                prometheusNamespace: cluster.monitoring?.prometheusNamespace,
                 after: [namespace],
             },
             childOpts,

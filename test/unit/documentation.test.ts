@@ -78,7 +78,11 @@ describe("docs/architecture.md draws what the program declares", () => {
     const variants = [
         { name: "dev", raw: stackConfig("dev"), diagram: "The dev stack (Docker)" },
         { name: "docker + s3", raw: stackConfig("dev", { storage: "s3", awsRegion: "eu-west-1" }), diagram: "The dev stack (Docker)" },
-        { name: "prod", raw: stackConfig("prod", { gcSchedule: "0 3 * * 0" }), diagram: "The prod stack (Kubernetes)" },
+        {
+            name: "prod",
+            raw: stackConfig("prod", { gcSchedule: "0 3 * * 0", prometheusOperator: "true" }),
+            diagram: "The prod stack (Kubernetes)",
+        },
         {
             name: "kubernetes + s3",
             raw: stackConfig("prod", { storage: "s3", awsRegion: "eu-west-1" }),

@@ -17,6 +17,8 @@ export class MinioServer {
         private readonly binary: string,
         private readonly dataDir: string,
         readonly root: MinioRoot,
+        /** Settings the program gives MinIO in some configurations, e.g. MINIO_PROMETHEUS_AUTH_TYPE. */
+        private readonly extraEnv: Record<string, string> = {},
     ) {}
 
     get endpoint(): string {
@@ -48,6 +50,7 @@ export class MinioServer {
                 MINIO_ROOT_PASSWORD: this.root.password,
                 MINIO_UPDATE: "off",
                 MINIO_BROWSER: "off",
+                ...this.extraEnv,
             },
         ).start();
         await waitUntil(

@@ -25,6 +25,8 @@ export interface StackOptions {
     redis?: { address: string; password: string };
     /** MinIO distributed over this many processes (one per pod) of `drivesPerNode` drives; one process without. */
     minioNodes?: { nodes: number; drivesPerNode: number };
+    /** Environment the program adds to MinIO (one process only). */
+    minioEnv?: Record<string, string>;
     /** orbit-www's events endpoint and the token the registry sends it. */
     events?: { url: string; token: string };
 }
@@ -65,7 +67,7 @@ export class LocalRegistryStack {
         const nodes = options.minioNodes;
         this.minio = nodes
             ? new DistributedMinio(tools.minio, path.join(this.dir, "minio"), root, nodes.nodes, nodes.drivesPerNode)
-            : new MinioServer(tools.minio, path.join(this.dir, "minio-data"), root);
+            : new MinioServer(tools.minio, path.join(this.dir, "minio-data"), root, options.minioEnv);
         this.mc = new Mc(tools.mc, path.join(this.dir, "mc"));
         this.skopeo = new Skopeo(tools.skopeo, path.join(this.dir, "skopeo"));
     }

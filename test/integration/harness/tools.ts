@@ -17,6 +17,8 @@ export interface Tools {
     busybox: string;
     minio: string;
     mc: string;
+    /** Prometheus' rule checker and tester, built from its module. */
+    promtool: string;
 }
 
 function onPath(binary: string): string | undefined {
@@ -42,6 +44,7 @@ export function findTools(): { tools?: Tools; missing: string[] } {
         busybox: onPath("busybox"),
         minio: local("minio"),
         mc: local("mc"),
+        promtool: local("promtool"),
     };
     const binaryNames: Record<keyof Tools, string> = {
         registry: "docker-registry",
@@ -52,6 +55,7 @@ export function findTools(): { tools?: Tools; missing: string[] } {
         busybox: "busybox",
         minio: "minio",
         mc: "mc",
+        promtool: "promtool",
     };
     const missing = (Object.keys(found) as Array<keyof Tools>).filter((tool) => !found[tool]).map((tool) => binaryNames[tool]);
     return { tools: missing.length === 0 ? (found as Tools) : undefined, missing };

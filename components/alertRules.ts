@@ -1,0 +1,122 @@
+import { names } from "./names";
+
+export interface AlertRule {
+    alert: string;
+    expr: string;
+    for: string;
+    labels: { severity: "warning" | "critical" };
+    annotations: { summary: string; description: string };
+}
+
+/** The Prometheus job names of the scrapes: Prometheus Operator names a ServiceMonitor's job after the Service. */
+export const metricsJobs = { registry: `${names.registry}-metrics`, minio: names.minio };
+
+/**
+ * The alerts that matter for the registry, as a Prometheus rule group: the PrometheusRule's spec on
+ * Kubernetes, a rules file for promtool and for Docker users' own Prometheus. Thresholds are in the
+ * README; `promtool test rules` shows each firing and staying quiet (test/alerts).
+ */
+export function alertRuleGroups(namespace: string): Array<{ name: string; rules: AlertRule[] }> {
+    const registryJob = `job="${metricsJobs.registry}"`;
+    const minioJob = `job="${metricsJobs.minio}"`;
+    return [
+        {
+            name: "orbit-registry",
+            rules: [
+                {
+                    alert: "OrbitRegistryServerErrors",
+                    expr:
+                        `sum(rate(registry_http_requests_total{${registryJob},code=~"5.."}[5m]))` +
+                        ` / sum(rate(registry_http_requests_total{${registryJob}}[5m])) > 0.05`,
+                    for: "10m",
+                    labels: { severity: "critical" },
+                    annotations: {
+                        summary: "More than 5% of the registry's responses are 5xx",
+                        description: "Pushes and pulls fail; the registry's log and /debug/health name the cause (usually storage).",
+                    },
+                },
+                {
+                    alert: "OrbitRegistrySlowManifests",
+                    expr:
+                        "histogram_quantile(0.99, sum by (le) (rate(registry_http_request_duration_seconds_bucket" +
+                        `{${registryJob},handler="manifest"}[5m]))) > 2`,
+                    for: "15m",
+                    labels: { severity: "warning" },
+                    annotations: {
+                        summary: "The slowest 1% of manifest requests take over 2 s",
+                        description: "Manifests are small; slow ones mean slow storage or an overloaded registry.",
+                    },
+                },
+                {
+                    // /debug/health fails while the storage driver does, and the readiness probe is that check.
+                    alert: "OrbitRegistryStorageUnhealthy",
+                    expr:
+                        `kube_deployment_status_replicas_ready{namespace="${namespace}",deployment="${names.registry}"}` +
+                        ` < kube_deployment_spec_replicas{namespace="${namespace}",deployment="${names.registry}"}`,
+                    for: "5m",
+                    labels: { severity: "critical" },
+                    annotations: {
+                        summary: "Registry pods fail their storage health check",
+                        description: "The readiness probe is /debug/health, which fails while the storage driver cannot reach its bucket.",
+                    },
+                },
+                {
+                    alert: "OrbitRegistryMetricsDown",
+                    expr: `up{${registryJob}} == 0 or absent(up{${registryJob}})`,
+                    for: "5m",
+                    labels: { severity: "critical" },
+                    annotations: {
+                        summary: "Prometheus cannot scrape the registry",
+                        description: "No registry pod answers on its debug port: the registry is down or its metrics are not reachable.",
+                    },
+                },
+            ],
+        },
+        {
+            name: "orbit-minio",
+            rules: [
+                {
+                    alert: "OrbitMinioDown",
+                    expr: `up{${minioJob}} == 0 or absent(up{${minioJob}})`,
+                    for: "5m",
+                    labels: { severity: "critical" },
+                    annotations: {
+                        summary: "MinIO does not answer",
+                        description: "Every push and pull fails while the registry's storage is down.",
+                    },
+                },
+                {
+                    alert: "OrbitMinioNodeOffline",
+                    expr: `max(minio_cluster_nodes_offline_total{${minioJob}}) > 0`,
+                    for: "5m",
+                    labels: { severity: "warning" },
+                    annotations: {
+                        summary: "A MinIO node is offline",
+                        description: "Distributed MinIO works on while within quorum; bring the node back and heal (README, Scaling out).",
+                    },
+                },
+                {
+                    alert: "OrbitMinioDiskAlmostFull",
+                    expr:
+                        `min(minio_cluster_capacity_usable_free_bytes{${minioJob}}` +
+                        ` / minio_cluster_capacity_usable_total_bytes{${minioJob}}) < 0.1`,
+                    for: "15m",
+                    labels: { severity: "warning" },
+                    annotations: {
+                        summary: "MinIO has less than 10% of its usable capacity free",
+                        description: "Collect garbage (README) or grow minioStorageSize before pushes fail.",
+                    },
+                },
+            ],
+        },
+    ];
+}
+
+/** The metric names the rules read, by who exposes them. */
+export function metricNamesUsed(groups: ReturnType<typeof alertRuleGroups>): string[] {
+    const found = new Set<string>();
+    for (const rule of groups.flatMap((g) => g.rules)) {
+        for (const match of rule.expr.matchAll(/\b([a-z_]+)\{/g)) found.add(match[1]);
+    }
+    return [...found].sort();
+}
