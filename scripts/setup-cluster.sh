@@ -61,4 +61,16 @@ for stage in node-fast:node/fast/node-initialize.yaml node-heartbeat:node/heartb
   chmod u+w "$KWOK_STAGES/${stage%%:*}.yaml"
 done
 
-echo "cluster tools ready in $TOOLS_BIN: etcd ${control_plane[*]} kwok; kwok stages in $KWOK_STAGES"
+# The Prometheus Operator's CRDs (ServiceMonitor, PrometheusRule), which a cluster with the operator
+# has: the suite installs them to apply prometheusOperator's objects under their schemas.
+PROMETHEUS_OPERATOR_MODULE="github.com/prometheus-operator/prometheus-operator@v0.85.0"
+CRDS="$PWD/.tools/crds"
+operator_dir="$(go env GOMODCACHE)/${PROMETHEUS_OPERATOR_MODULE}"
+[ -d "$operator_dir" ] || (cd tools/cluster/etcd && go mod download "$PROMETHEUS_OPERATOR_MODULE")
+mkdir -p "$CRDS"
+for crd in servicemonitors prometheusrules; do
+  cp -f "$operator_dir/example/prometheus-operator-crd/monitoring.coreos.com_${crd}.yaml" "$CRDS/"
+  chmod u+w "$CRDS/monitoring.coreos.com_${crd}.yaml"
+done
+
+echo "cluster tools ready in $TOOLS_BIN: etcd ${control_plane[*]} kwok; kwok stages in $KWOK_STAGES; CRDs in $CRDS"

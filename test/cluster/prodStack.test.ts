@@ -22,8 +22,8 @@ interface Variant {
 
 const variants: Variant[] = [
     {
-        name: "prod (kubernetes + minio, scheduled garbage collection)",
-        raw: stackConfig("prod", { gcSchedule: "0 3 * * 0" }),
+        name: "prod (kubernetes + minio, scheduled garbage collection, Prometheus Operator)",
+        raw: stackConfig("prod", { gcSchedule: "0 3 * * 0", prometheusOperator: "true" }),
         withMinio: true,
         volumes: 1,
         extraNodes: [],
@@ -103,6 +103,7 @@ describe("the prod stack on a real Kubernetes control plane", function () {
                 for (let i = 0; i < variant.volumes; i++)
                     await plane.api.create(staticVolume(`${namespace}-volume-${i}`, config.minioStorageSize));
                 await plane.addNodes(variant.extraNodes);
+                if (config.prometheusOperator === "true") await plane.installPrometheusOperatorCrds();
 
                 secrets = randomSecrets();
                 deployer = new Deployer(plane.api, 120_000, () => plane.logs());
@@ -180,10 +181,11 @@ describe("the prod stack on a real Kubernetes control plane", function () {
                 const services = objects.filter((o) => o.object.kind === "Service").map((o) => o.object);
                 assert.ok(services.length >= 1);
                 for (const service of services) {
+                    // The workload whose pods the Service's selector picks (the metrics Service picks the registry's).
+                    const selects = (labels: Record<string, string>) =>
+                        Object.entries(service.spec.selector).every(([key, value]) => labels[key] === value);
                     const workload = objects.find(
-                        (o) =>
-                            ["Deployment", "StatefulSet"].includes(o.object.kind) &&
-                            o.object.metadata.labels["app.kubernetes.io/name"] === service.metadata.labels["app.kubernetes.io/name"],
+                        (o) => ["Deployment", "StatefulSet"].includes(o.object.kind) && selects(o.object.spec.template.metadata.labels),
                     )!.object;
                     const pods = await plane.api.list("v1", "Pod", namespace, labelSelector(workload.spec.selector.matchLabels));
                     const own = pods.filter(

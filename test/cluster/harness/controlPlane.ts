@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { parse } from "yaml";
 import { freePort, waitUntil } from "../../integration/harness/net";
 import { ManagedProcess, removedOnExit } from "../../integration/harness/processes";
 import { KubeApi } from "./kubeApi";
@@ -35,6 +36,19 @@ export class ControlPlane {
     kubeconfig = "";
 
     constructor(private readonly tools: ClusterTools) {}
+
+    /** Installs the Prometheus Operator's CRDs, as a cluster with the operator has them, once they are Established. */
+    async installPrometheusOperatorCrds(): Promise<void> {
+        for (const file of this.tools.prometheusOperatorCrds) {
+            const crd = parse(fs.readFileSync(file, "utf8"));
+            await this.api.apply(crd);
+            const established = async () =>
+                ((await this.api.get(crd.apiVersion, crd.kind, crd.metadata.name))?.status?.conditions ?? []).some(
+                    (c: { type: string; status: string }) => c.type === "Established" && c.status === "True",
+                );
+            await waitUntil(`CRD ${crd.metadata.name} to be established`, established, 30_000);
+        }
+    }
 
     async start(): Promise<void> {
         const pki = makePki(path.join(this.dir, "pki"));

@@ -12,6 +12,8 @@ export interface ClusterTools {
     kwok: string;
     /** kwok's stage files (from its module) and the suite's own. */
     kwokStages: string[];
+    /** The Prometheus Operator's ServiceMonitor and PrometheusRule CRDs, from its module. */
+    prometheusOperatorCrds: string[];
 }
 
 const kwokModuleStages = ["node-fast", "node-heartbeat", "pod-ready", "pod-complete", "pod-delete"].map((stage) =>
@@ -28,8 +30,19 @@ export function findClusterTools(): { tools?: ClusterTools; missing: string[] } 
         scheduler: bin("kube-scheduler"),
         kwok: bin("kwok"),
         kwokStages: [...kwokModuleStages, ...suiteStages],
+        prometheusOperatorCrds: ["servicemonitors", "prometheusrules"].map((crd) =>
+            path.join(root, ".tools/crds", `monitoring.coreos.com_${crd}.yaml`),
+        ),
     };
-    const files = [tools.etcd, tools.apiserver, tools.controllerManager, tools.scheduler, tools.kwok, ...tools.kwokStages];
+    const files = [
+        tools.etcd,
+        tools.apiserver,
+        tools.controllerManager,
+        tools.scheduler,
+        tools.kwok,
+        ...tools.kwokStages,
+        ...tools.prometheusOperatorCrds,
+    ];
     const missing = files.filter((file) => !fs.existsSync(file)).map((file) => path.relative(root, file));
     return { tools: missing.length === 0 ? tools : undefined, missing };
 }
