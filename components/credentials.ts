@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { RegistryAccess } from "./appEnv";
 import { CredentialGenerations, generationSuffix, liveGenerations } from "./credentialGenerations";
+import { htpasswdHash } from "./htpasswd";
 
 // Alphanumeric only: these travel through env files, URLs and env lists unquoted.
 function randomSecret(parent: pulumi.Resource, name: string, length: number): pulumi.Output<string> {
@@ -48,11 +49,17 @@ export class Credentials extends pulumi.ComponentResource {
                 { length: 32, special: false },
                 { parent: this },
             );
+            // The provider's own bcryptHash has cost 10, paid on every registry request (see htpasswd.ts).
+            const salt = new random.RandomString(
+                `${name}-registry-password-salt${suffix}`,
+                { length: 22, special: false },
+                { parent: this },
+            );
             return {
                 generation,
                 user: `${args.registryUser}${suffix}`,
                 password: pulumi.secret(password.result),
-                bcrypt: pulumi.secret(password.bcryptHash),
+                bcrypt: pulumi.secret(pulumi.all([password.result, salt.result]).apply(([secret, s]) => htpasswdHash(secret, s))),
             };
         });
         const current = this.accounts[this.accounts.length - 1];

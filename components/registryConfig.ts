@@ -1,14 +1,22 @@
 import { stringify } from "yaml";
 import type { DistributionVersion } from "./distributionVersion";
 
+/** The S3 driver's transfer settings; the defaults are measured (see s3Defaults). */
+export interface S3Tuning {
+    /** Part size of multipart uploads (each upload buffers about two parts in memory). */
+    chunkSize?: number;
+    /** Part size, threshold and parallelism of the server-side copy that commits an upload. */
+    multipartCopyChunkSize?: number;
+    multipartCopyThresholdSize?: number;
+    multipartCopyMaxConcurrency?: number;
+}
+
 /** Where the registry keeps its data. `regionEndpoint` is set for MinIO and absent for AWS S3. */
-export interface S3Storage {
+export interface S3Storage extends S3Tuning {
     bucket: string;
     region: string;
     /** e.g. http://orbit-minio:9000; its scheme decides `secure`. */
     regionEndpoint?: string;
-    /** Chunk size of multipart uploads to S3, in bytes. */
-    chunkSize?: number;
 }
 
 export interface RegistryConfigOptions {
@@ -39,7 +47,15 @@ export type RegistryLogLevel = (typeof registryLogLevels)[number];
 
 const htpasswdRealm = "orbit-registry";
 export const registryDrainTimeout = "25s";
-export const defaultChunkSize = 10 * 1024 * 1024;
+const MiB = 1024 * 1024;
+/** The S3 driver's settings the program generates, measured with `npm run bench` (README, Throughput). */
+export const registryS3Defaults = {
+    chunkSize: 10 * MiB,
+    multipartCopyChunkSize: 32 * MiB,
+    multipartCopyThresholdSize: 32 * MiB,
+    multipartCopyMaxConcurrency: 100,
+};
+export const defaultChunkSize = registryS3Defaults.chunkSize;
 
 /**
  * Renders Docker Distribution's config.yml. It holds no secret: the S3 keys and the http secret
@@ -52,6 +68,9 @@ export function renderRegistryConfig(options: RegistryConfigOptions): string {
         bucket: storage.bucket,
         v4auth: true,
         chunksize: storage.chunkSize ?? defaultChunkSize,
+        ...(storage.multipartCopyChunkSize ? { multipartcopychunksize: storage.multipartCopyChunkSize } : {}),
+        ...(storage.multipartCopyThresholdSize ? { multipartcopythresholdsize: storage.multipartCopyThresholdSize } : {}),
+        ...(storage.multipartCopyMaxConcurrency ? { multipartcopymaxconcurrency: storage.multipartCopyMaxConcurrency } : {}),
         rootdirectory: "/",
     };
     if (storage.regionEndpoint) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real servers and clients the integration and conformance suites run, idempotently:
-# Docker Distribution 2.8, skopeo, redis-server and busybox from Debian; Distribution 3, MinIO, mc, promtool and the OCI conformance
+# Docker Distribution 2.8, skopeo, redis-server and busybox from Debian; Distribution 3, MinIO, mc, promtool, crane and the OCI conformance
 # suite built from the Go module proxy (MinIO publishes source only) into .tools/bin. Re-running
 # does nothing when the pinned versions are there.
 set -euo pipefail
@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 MINIO_MODULE="github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c"
 MC_MODULE="github.com/minio/mc@v0.0.0-20250313080218-cf909e1063a9"
 DISTRIBUTION3_MODULE="github.com/distribution/distribution/v3/cmd/registry@v3.1.2"
+CRANE_MODULE="github.com/google/go-containerregistry/cmd/crane@v0.22.1"
 PROMTOOL_MODULE="github.com/prometheus/prometheus/cmd/promtool@v0.316.0"
 CONFORMANCE_MODULE="github.com/opencontainers/distribution-spec/conformance@v0.0.0-20260831232431-97274622c111"
 TOOLS_BIN="$PWD/.tools/bin"
@@ -45,5 +46,6 @@ go_install "$MC_MODULE" mc
 go_install "$DISTRIBUTION3_MODULE" registry registry3   # registry:3's code; Debian ships 2.8 only
 go_install "$CONFORMANCE_MODULE" conformance
 go_install "$PROMTOOL_MODULE" promtool   # checks and tests the alert rules
+go_install "$CRANE_MODULE" crane         # pushes layers concurrently, as docker and BuildKit do (bench)
 
-echo "integration tools ready: $(command -v docker-registry), $(command -v skopeo), $(command -v redis-server), $(command -v busybox), $TOOLS_BIN/{minio,mc,registry3,conformance,promtool}"
+echo "integration tools ready: $(command -v docker-registry), $(command -v skopeo), $(command -v redis-server), $(command -v busybox), $TOOLS_BIN/{minio,mc,registry3,conformance,promtool,crane}"

@@ -55,6 +55,9 @@ function providerOutputs(type: string, name: string, secrets: SecretSource): Rec
     switch (type) {
         case "random:index/randomPassword:RandomPassword":
             return { result: secrets(name), bcryptHash: `$2a$10$fake-bcrypt-of-${name}` };
+        case "random:index/randomString:RandomString":
+            // Salts: 22 characters of bcrypt's alphabet, fixed per name.
+            return { result: crypto.createHash("sha256").update(name).digest("hex").slice(0, 22) };
         case "aws:iam/accessKey:AccessKey":
             return { secret: secrets(`${name}-secret`) };
         case "docker:index/remoteImage:RemoteImage":

@@ -1,62 +1,81 @@
 /**
- * Push and pull throughput of a multi-layer image through the program's registry configuration,
- * on real MinIO, Docker Distribution and skopeo over 127.0.0.1. Prints each run and the medians.
+ * Registry throughput beside the storage's own, in the same run: skopeo and crane push and pull
+ * fresh random images (256 MiB in 4 layers; 64 layers of 1 MiB) through the program's registry
+ * config on real MinIO, and mc puts and gets the same blobs straight into MinIO. Medians of --runs.
  *
- *   npm run bench -- [--runs 3] [--mib 34]
+ *   npm run bench                              # prints the table
+ *   npm run bench -- --write                   # also bench/results.json, the README table, docs/bench-ratios.svg
+ *   npm run bench -- --runs 3 --version 3 --chunksize 32 --copy-threshold 64 --rss
  */
+import { execFileSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { writeOciImage } from "./harness/ociImage";
-import { LocalRegistryStack } from "./harness/stack";
+import { registryS3Defaults } from "../../components/registryConfig";
 import { findTools, installHint } from "./harness/tools";
+import { measure, MiB, peakRssUnderConcurrentPushes } from "./bench/measure";
+import { BenchReport, markdownTable, ratioChart, withBenchTable } from "./bench/report";
 
-const MiB = 1024 * 1024;
-const argument = (flag: string, fallback: number) => {
+const root = path.resolve(__dirname, "../..");
+const argument = (flag: string) => {
     const i = process.argv.indexOf(flag);
-    return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+    return i >= 0 ? process.argv[i + 1] : undefined;
 };
-const median = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const middle = Math.floor(sorted.length / 2);
-    return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
+const mibArgument = (flag: string) => (argument(flag) ? Number(argument(flag)) * MiB : undefined);
+const firstLine = (binary: string, args: string[]) => execFileSync(binary, args, { encoding: "utf8" }).split("\n")[0].trim();
 
 async function main() {
-    const runs = argument("--runs", 3);
-    const totalMiB = argument("--mib", 34);
     const { tools, missing } = findTools();
     if (!tools) throw new Error(`missing ${missing.join(", ")}; ${installHint}`);
+    const version = argument("--version") === "3" ? 3 : 2;
+    const runs = Number(argument("--runs") ?? 3);
+    const s3Tuning = {
+        chunkSize: mibArgument("--chunksize") ?? registryS3Defaults.chunkSize,
+        multipartCopyChunkSize: mibArgument("--copy-chunksize") ?? registryS3Defaults.multipartCopyChunkSize,
+        multipartCopyThresholdSize: mibArgument("--copy-threshold") ?? registryS3Defaults.multipartCopyThresholdSize,
+        multipartCopyMaxConcurrency: Number(argument("--copy-concurrency") ?? registryS3Defaults.multipartCopyMaxConcurrency),
+    };
+    // --scale shrinks every layer, for a quick look; published numbers use 1.
+    const scale = Number(argument("--scale") ?? 1);
+    const options = { tools, version, runs, scale, s3Tuning, log: (line: string) => console.error(line) } as const;
 
-    // Same shape as the integration test's image: one layer over the S3 chunk size, then smaller ones.
-    const layerSizes = [Math.round(totalMiB * 0.7), Math.round(totalMiB * 0.24), Math.max(1, Math.round(totalMiB * 0.06))].map(
-        (m) => m * MiB,
-    );
-    const stack = new LocalRegistryStack(tools);
-    const push: number[] = [];
-    const pull: number[] = [];
-    try {
-        await stack.start();
-        const auth = stack.skopeo.authFile("bench", stack.registry.host, stack.serviceAccount);
-        for (let run = 1; run <= runs; run++) {
-            // Fresh random layers each run, so no blob is already in the registry.
-            const image = writeOciImage(path.join(stack.dir, `image-${run}`), "bench", layerSizes);
-            const reference = `docker://${stack.registry.host}/bench/app:run-${run}`;
-            const pushed = await stack.skopeo.copy(`oci:${image.layoutDir}:bench`, reference, auth);
-            if (pushed.code !== 0) throw new Error(`push failed: ${pushed.output}`);
-            const pulled = await stack.skopeo.copy(reference, `oci:${path.join(stack.dir, `pull-${run}`)}:bench`, auth);
-            if (pulled.code !== 0) throw new Error(`pull failed: ${pulled.output}`);
-            const mib = image.totalBytes / MiB;
-            push.push(mib / (pushed.millis / 1000));
-            pull.push(mib / (pulled.millis / 1000));
-            console.log(
-                `run ${run}: ${mib.toFixed(1)} MiB  push ${pushed.millis} ms (${push.at(-1)!.toFixed(1)} MiB/s)  ` +
-                    `pull ${pulled.millis} ms (${pull.at(-1)!.toFixed(1)} MiB/s)`,
-            );
-            fs.rmSync(path.join(stack.dir, `pull-${run}`), { recursive: true, force: true });
-        }
-        console.log(`median of ${runs}: push ${median(push).toFixed(1)} MiB/s, pull ${median(pull).toFixed(1)} MiB/s`);
-    } finally {
-        await stack.stop();
+    const results = await measure(options);
+    const report: BenchReport = {
+        date: new Date().toISOString().slice(0, 10),
+        machine: `${os.cpus().length} × ${os.cpus()[0].model.trim()}, ${Math.round(os.totalmem() / 1024 ** 3)} GiB, loopback`,
+        versions: {
+            Distribution: firstLine(version === 2 ? tools.registry : tools.registry3, ["--version"])
+                .split(" ")
+                .pop()!,
+            // A build from the Go module proxy reports no release; the module version says which commit.
+            MinIO: /MINIO_MODULE="[^@]+@([^"]+)"/.exec(fs.readFileSync(path.join(root, "scripts/setup-integration.sh"), "utf8"))![1],
+            skopeo: firstLine(tools.skopeo, ["--version"]).replace(/^skopeo version /, ""),
+            crane: firstLine(tools.crane, ["version"]),
+        },
+        settings: {
+            chunksize: `${s3Tuning.chunkSize / MiB} MiB`,
+            multipartcopychunksize: `${s3Tuning.multipartCopyChunkSize / MiB} MiB`,
+            multipartcopythresholdsize: `${s3Tuning.multipartCopyThresholdSize / MiB} MiB`,
+            multipartcopymaxconcurrency: s3Tuning.multipartCopyMaxConcurrency,
+        },
+        runs,
+        results,
+    };
+    if (process.argv.includes("--rss")) {
+        const uploads = 8;
+        const layerMiB = 128;
+        const peak = await peakRssUnderConcurrentPushes(options, uploads, layerMiB);
+        report.memory = { uploads, layerMiB, peakRssMiB: peak / MiB, limitMiB: (2 * s3Tuning.chunkSize * uploads) / MiB + 64 };
+    }
+    const table = markdownTable(report);
+    console.log(table);
+    if (process.argv.includes("--write")) {
+        fs.mkdirSync(path.join(root, "bench"), { recursive: true });
+        fs.writeFileSync(path.join(root, "bench/results.json"), JSON.stringify(report, null, 2) + "\n");
+        fs.writeFileSync(path.join(root, "docs/bench-ratios.svg"), ratioChart(report));
+        const readme = path.join(root, "README.md");
+        fs.writeFileSync(readme, withBenchTable(fs.readFileSync(readme, "utf8"), table));
+        console.error("wrote bench/results.json, docs/bench-ratios.svg and the README's table");
     }
 }
 

@@ -1,10 +1,10 @@
 import * as assert from "assert";
-import { hashSync } from "bcryptjs";
 import * as crypto from "crypto";
 import * as path from "path";
 import { generationSuffix } from "../../components/credentialGenerations";
+import { htpasswdHash } from "../../components/htpasswd";
 import { OciImage, readBlob, readManifest, writeOciImage } from "./harness/ociImage";
-import { Credentials, LocalRegistryStack } from "./harness/stack";
+import { Credentials, LocalRegistryStack, randomSalt } from "./harness/stack";
 import { findTools, installHint, requireTools } from "./harness/tools";
 
 const KiB = 1024;
@@ -61,10 +61,10 @@ for (const version of [2, 3] as const) {
             const tools = requireTools(this, "integration tools", findTools(), installHint);
             stack = new LocalRegistryStack(tools, { version });
             await stack.start();
-            generation1 = { ...stack.serviceAccount, bcryptHash: hashSync(stack.serviceAccount.password, 10) };
+            generation1 = { ...stack.serviceAccount, bcryptHash: htpasswdHash(stack.serviceAccount.password, randomSalt()) };
             const user2 = `${stack.serviceAccount.user}${generationSuffix(2)}`;
             const password2 = secret();
-            generation2 = { user: user2, password: password2, bcryptHash: hashSync(password2, 10) };
+            generation2 = { user: user2, password: password2, bcryptHash: htpasswdHash(password2, randomSalt()) };
         });
 
         after(async () => {

@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { compareSync } from "bcryptjs";
 import { parse } from "yaml";
 import { registryBucketPolicy } from "../../components/bucketPolicy";
 import { aliasesOf, DeclaredResource, dependsOnNames, fakeImageId, isSecret, plain, runProgram, StackRun } from "../helpers/mockProgram";
@@ -221,7 +222,10 @@ describe("dev stack (target docker, storage minio)", () => {
             assert.ok(isSecret(registry.inputs.uploads));
             const htpasswd = uploads.find((u) => u.file === config.auth.htpasswd.path);
             assert.ok(htpasswd, `no upload at ${config.auth.htpasswd.path}`);
-            assert.strictEqual(htpasswd.content, "orbit-service:$2a$10$fake-bcrypt-of-orbit-registry-credentials-registry-password\n");
+            const [user, hash] = htpasswd.content.trimEnd().split(":");
+            assert.strictEqual(user, "orbit-service");
+            assert.match(hash, /^\$2b\$05\$/, "bcrypt at the cost every registry request pays (htpasswdBcryptCost)");
+            assert.ok(compareSync(passwordOf(run, "credentials-registry-password"), hash), "the hash is of the service account's password");
         });
 
         it("passes S3 keys and the http secret as secret REGISTRY_* env, never in config.yml", () => {

@@ -198,7 +198,7 @@ for (const [variant, raw] of Object.entries(variants)) {
             const volume = pod.volumes.find((v: KubeObject) => v.name === mount.name);
             const secret = named(run, K.secret, volume.secret.secretName);
             assert.deepStrictEqual(secretKeys(secret), [config.auth.htpasswd.path.slice(mount.mountPath.length + 1)]);
-            assert.match(secret.stringData.htpasswd, /^orbit-service:\$2a\$/);
+            assert.match(secret.stringData.htpasswd, /^orbit-service:\$2b\$05\$/);
         });
 
         it("admits registry traffic only from the ingress controller's and the apps' namespaces", () => {

@@ -73,6 +73,7 @@ describe("rotating credentials on the dev stack (docker + minio)", () => {
     it("adds, then removes, exactly the generation's credentials and MinIO user; nothing stateful changes", () => {
         const generation2 = [
             "RandomPassword credentials-registry-password-g2",
+            "RandomString credentials-registry-password-salt-g2",
             "RandomPassword minio-credentials-registry-access-key-g2",
             "RandomPassword minio-credentials-registry-secret-key-g2",
             "IamUser docker-minio-bucket-registry-user-g2",

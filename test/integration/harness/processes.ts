@@ -54,6 +54,11 @@ export class ManagedProcess {
         return this;
     }
 
+    /** The process id while it runs (to read its memory from /proc). */
+    get pid(): number | undefined {
+        return this.alive ? this.child?.pid : undefined;
+    }
+
     get alive(): boolean {
         return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
     }

@@ -4,7 +4,7 @@ import * as path from "path";
 import { DistributionVersion } from "../../../components/distributionVersion";
 import { parseConfig } from "../../../components/config";
 import { htpasswdLine } from "../../../components/htpasswd";
-import { eventsEndpoints, registrySecretEnv, RegistrySecrets, renderRegistryConfig } from "../../../components/registryConfig";
+import { eventsEndpoints, registrySecretEnv, RegistrySecrets, renderRegistryConfig, S3Tuning } from "../../../components/registryConfig";
 import { distributionEnv } from "../../../components/upstream";
 import { stackConfig } from "../../helpers/stackConfig";
 import { freePort, statusOf, waitUntil } from "./net";
@@ -32,6 +32,8 @@ export interface RegistryServerArgs {
     healthInterval: string;
     /** Where push and delete events go, with their bearer token; none without. */
     events?: { url: string; token: string };
+    /** S3 driver settings other than the program's defaults (the bench's sweeps). */
+    s3Tuning?: S3Tuning;
 }
 
 /**
@@ -71,7 +73,7 @@ export class RegistryServer {
             ...this.args.settings,
             redisAddress: this.args.redis?.address,
             distributionVersion: this.args.version,
-            storage: { bucket: this.args.bucket, region: this.args.region, regionEndpoint: this.args.minioEndpoint },
+            storage: { bucket: this.args.bucket, region: this.args.region, regionEndpoint: this.args.minioEndpoint, ...this.args.s3Tuning },
             htpasswdPath,
             httpAddr: this.host,
             debugAddr: `127.0.0.1:${this.debugPort}`,
@@ -134,6 +136,14 @@ export class RegistryServer {
     /** The S3 keys the registry starts with from now on, as a rotation's new environment. */
     setStorageKeys(accessKey: string, secretKey: string): void {
         this.args.secrets = { ...this.args.secrets, s3AccessKey: accessKey, s3SecretKey: secretKey };
+    }
+
+    /** The registry's peak resident memory so far (VmHWM), in bytes. */
+    peakRssBytes(): number {
+        const pid = this.process?.pid;
+        if (!pid) throw new Error("the registry is not running");
+        const kib = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+        return Number(kib) * 1024;
     }
 
     /** What `registry --version` prints. */

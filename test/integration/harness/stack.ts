@@ -1,10 +1,10 @@
-import { hashSync } from "bcryptjs";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { registryBucketPolicy } from "../../../components/bucketPolicy";
 import { DistributionVersion } from "../../../components/distributionVersion";
+import { htpasswdHash } from "../../../components/htpasswd";
 import { minioContainer } from "../../../components/upstream";
 import { Mc } from "./mc";
 import { removedOnExit } from "./processes";
@@ -15,6 +15,8 @@ import { Skopeo } from "./skopeo";
 import { Tools } from "./tools";
 
 const randomSecret = (bytes = 24) => crypto.randomBytes(bytes).toString("hex");
+/** A bcrypt salt as the program keeps one: 22 alphanumerics. */
+export const randomSalt = () => crypto.randomBytes(11).toString("hex");
 
 export interface StackOptions {
     /** Distribution's major version; 2 by default. */
@@ -25,6 +27,8 @@ export interface StackOptions {
     redis?: { address: string; password: string };
     /** MinIO distributed over this many processes (one per pod) of `drivesPerNode` drives; one process without. */
     minioNodes?: { nodes: number; drivesPerNode: number };
+    /** S3 driver settings other than the program's defaults. */
+    s3Tuning?: RegistryServerArgs["s3Tuning"];
     /** Environment the program adds to MinIO (one process only). */
     minioEnv?: Record<string, string>;
     /** orbit-www's events endpoint and the token the registry sends it. */
@@ -62,7 +66,7 @@ export class LocalRegistryStack {
         private readonly options: StackOptions = {},
     ) {
         this.version = options.version ?? 2;
-        this.bcryptHash = hashSync(this.serviceAccount.password, 10);
+        this.bcryptHash = htpasswdHash(this.serviceAccount.password, randomSalt());
         const root = { user: `root${randomSecret(6)}`, password: randomSecret() };
         const nodes = options.minioNodes;
         this.minio = nodes
@@ -103,6 +107,7 @@ export class LocalRegistryStack {
             secrets: { s3AccessKey: this.registryS3.accessKey, s3SecretKey: this.registryS3.secretKey, httpSecret: this.httpSecret },
             healthInterval: "1s",
             events: this.options.events,
+            s3Tuning: this.options.s3Tuning,
         });
     }
 

@@ -19,6 +19,8 @@ export interface Tools {
     mc: string;
     /** Prometheus' rule checker and tester, built from its module. */
     promtool: string;
+    /** go-containerregistry's crane, a client that moves layers concurrently (the bench). */
+    crane: string;
 }
 
 function onPath(binary: string): string | undefined {
@@ -45,6 +47,7 @@ export function findTools(): { tools?: Tools; missing: string[] } {
         minio: local("minio"),
         mc: local("mc"),
         promtool: local("promtool"),
+        crane: local("crane"),
     };
     const binaryNames: Record<keyof Tools, string> = {
         registry: "docker-registry",
@@ -56,6 +59,7 @@ export function findTools(): { tools?: Tools; missing: string[] } {
         minio: "minio",
         mc: "mc",
         promtool: "promtool",
+        crane: "crane",
     };
     const missing = (Object.keys(found) as Array<keyof Tools>).filter((tool) => !found[tool]).map((tool) => binaryNames[tool]);
     return { tools: missing.length === 0 ? (found as Tools) : undefined, missing };

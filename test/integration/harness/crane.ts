@@ -1,0 +1,56 @@
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { SkopeoResult } from "./skopeo";
+
+/**
+ * go-containerregistry's crane: pushes and pulls an image's layers concurrently, as docker and
+ * BuildKit do. Credentials in a Docker config of its own (DOCKER_CONFIG), never on a command line.
+ */
+export class Crane {
+    private readonly configDir: string;
+
+    constructor(
+        private readonly binary: string,
+        dir: string,
+        host: string,
+        credentials: { user: string; password: string },
+    ) {
+        this.configDir = path.join(dir, "docker-config");
+        fs.mkdirSync(this.configDir, { recursive: true });
+        const auth = Buffer.from(`${credentials.user}:${credentials.password}`).toString("base64");
+        fs.writeFileSync(path.join(this.configDir, "config.json"), JSON.stringify({ auths: { [host]: { auth } } }), { mode: 0o600 });
+    }
+
+    /** Pushes the OCI layout at `layoutDir` (one image) to `reference`. */
+    push(layoutDir: string, reference: string): Promise<SkopeoResult> {
+        return this.run(["push", "--insecure", layoutDir, reference]);
+    }
+
+    /** Pulls `reference` into an OCI layout at `layoutDir`. */
+    pull(reference: string, layoutDir: string): Promise<SkopeoResult> {
+        return this.run(["pull", "--insecure", "--format", "oci", reference, layoutDir]);
+    }
+
+    private run(args: string[]): Promise<SkopeoResult> {
+        const started = Date.now();
+        return new Promise((resolve) =>
+            execFile(
+                this.binary,
+                args,
+                {
+                    env: { PATH: process.env.PATH, HOME: this.configDir, DOCKER_CONFIG: this.configDir },
+                    timeout: 600_000,
+                    maxBuffer: 16 * 1024 * 1024,
+                },
+                (error, stdout, stderr) =>
+                    resolve({
+                        code: error ? Number(typeof error.code === "number" ? error.code : 1) : 0,
+                        output: `${stdout}${stderr}`,
+                        millis: Date.now() - started,
+                        timedOut: Boolean(error?.killed),
+                    }),
+            ),
+        );
+    }
+}
