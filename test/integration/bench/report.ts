@@ -53,6 +53,12 @@ export function withBenchTable(readme: string, table: string): string {
 }
 
 const escape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const round = (value: number) => value.toFixed(1);
+const svgText = (x: number, y: number, size: number, text: string, anchor = "middle") =>
+    `<text x="${round(x)}" y="${round(y)}" font-size="${size}" text-anchor="${anchor}">${escape(text)}</text>`;
+const svgRect = (x: number, y: number, width: number, height: number, fill: string, title?: string) =>
+    `<rect x="${round(x)}" y="${round(y)}" width="${round(width)}" height="${round(height)}" fill="${fill}">` +
+    `${title ? `<title>${escape(title)}</title>` : ""}</rect>`;
 
 /** A bar chart of the ratios (push and pull) per workload and client, with the 1.0 line of raw MinIO. */
 export function ratioChart(report: BenchReport): string {
@@ -61,29 +67,32 @@ export function ratioChart(report: BenchReport): string {
     const height = 220;
     const top = 30;
     const left = 40;
+    const bottom = top + height;
     const maxRatio = Math.max(1.1, ...report.results.flatMap((r) => [r.pushRatio, r.pullRatio]));
-    const y = (ratio: number) => top + height - (ratio / maxRatio) * height;
+    const y = (ratio: number) => bottom - (ratio / maxRatio) * height;
+    const push = "#3b6ea5";
+    const pull = "#e39b2d";
     const groups = report.results.map((r, i) => {
         const x = left + 20 + i * (2 * barWidth + groupGap);
         const bar = (ratio: number, offset: number, color: string, label: string) =>
-            `<rect x="${x + offset}" y="${y(ratio).toFixed(1)}" width="${barWidth - 4}" height="${(top + height - y(ratio)).toFixed(1)}" fill="${color}"><title>${escape(label)} ${fixed(ratio)}</title></rect>` +
-            `<text x="${x + offset + (barWidth - 4) / 2}" y="${(y(ratio) - 4).toFixed(1)}" font-size="10" text-anchor="middle">${fixed(ratio)}</text>`;
+            svgRect(x + offset, y(ratio), barWidth - 4, bottom - y(ratio), color, `${label} ${fixed(ratio)}`) +
+            svgText(x + offset + (barWidth - 4) / 2, y(ratio) - 4, 10, fixed(ratio));
         return (
-            bar(r.pushRatio, 0, "#3b6ea5", `${r.workload} ${r.client} push`) +
-            bar(r.pullRatio, barWidth, "#e39b2d", `${r.workload} ${r.client} pull`) +
-            `<text x="${x + barWidth - 2}" y="${top + height + 14}" font-size="10" text-anchor="middle">${escape(r.client)}</text>` +
-            `<text x="${x + barWidth - 2}" y="${top + height + 27}" font-size="9" text-anchor="middle">${escape(r.workload)}</text>`
+            bar(r.pushRatio, 0, push, `${r.workload} ${r.client} push`) +
+            bar(r.pullRatio, barWidth, pull, `${r.workload} ${r.client} pull`) +
+            svgText(x + barWidth - 2, bottom + 14, 10, r.client) +
+            svgText(x + barWidth - 2, bottom + 27, 9, r.workload)
         );
     });
     const width = left + 40 + report.results.length * (2 * barWidth + groupGap);
     return [
-        `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${top + height + 60}" font-family="sans-serif">`,
-        `<text x="${left}" y="18" font-size="13">Registry throughput ÷ raw MinIO (same run, median of ${report.runs}); ${escape(report.date)}</text>`,
-        `<line x1="${left}" x2="${width - 10}" y1="${y(1).toFixed(1)}" y2="${y(1).toFixed(1)}" stroke="#888" stroke-dasharray="4 3"/>`,
-        `<text x="${left - 4}" y="${(y(1) + 3).toFixed(1)}" font-size="10" text-anchor="end">1.0</text>`,
+        `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${bottom + 60}" font-family="sans-serif">`,
+        svgText(left, 18, 13, `Registry throughput ÷ raw MinIO (same run, median of ${report.runs}); ${report.date}`, "start"),
+        `<line x1="${left}" x2="${width - 10}" y1="${round(y(1))}" y2="${round(y(1))}" stroke="#888" stroke-dasharray="4 3"/>`,
+        svgText(left - 4, y(1) + 3, 10, "1.0", "end"),
         ...groups,
-        `<rect x="${left}" y="${top + height + 38}" width="10" height="10" fill="#3b6ea5"/><text x="${left + 14}" y="${top + height + 47}" font-size="10">push ÷ raw put</text>`,
-        `<rect x="${left + 110}" y="${top + height + 38}" width="10" height="10" fill="#e39b2d"/><text x="${left + 124}" y="${top + height + 47}" font-size="10">pull ÷ raw get</text>`,
+        svgRect(left, bottom + 38, 10, 10, push) + svgText(left + 14, bottom + 47, 10, "push ÷ raw put", "start"),
+        svgRect(left + 110, bottom + 38, 10, 10, pull) + svgText(left + 124, bottom + 47, 10, "pull ÷ raw get", "start"),
         "</svg>",
         "",
     ].join("\n");
