@@ -1,7 +1,6 @@
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { SkopeoResult } from "./skopeo";
+import { ClientResult, timedRun } from "./timedRun";
 
 /**
  * go-containerregistry's crane: pushes and pulls an image's layers concurrently, as docker and
@@ -23,34 +22,16 @@ export class Crane {
     }
 
     /** Pushes the OCI layout at `layoutDir` (one image) to `reference`. */
-    push(layoutDir: string, reference: string): Promise<SkopeoResult> {
+    push(layoutDir: string, reference: string): Promise<ClientResult> {
         return this.run(["push", "--insecure", layoutDir, reference]);
     }
 
     /** Pulls `reference` into an OCI layout at `layoutDir`. */
-    pull(reference: string, layoutDir: string): Promise<SkopeoResult> {
+    pull(reference: string, layoutDir: string): Promise<ClientResult> {
         return this.run(["pull", "--insecure", "--format", "oci", reference, layoutDir]);
     }
 
-    private run(args: string[]): Promise<SkopeoResult> {
-        const started = Date.now();
-        return new Promise((resolve) =>
-            execFile(
-                this.binary,
-                args,
-                {
-                    env: { PATH: process.env.PATH, HOME: this.configDir, DOCKER_CONFIG: this.configDir },
-                    timeout: 600_000,
-                    maxBuffer: 16 * 1024 * 1024,
-                },
-                (error, stdout, stderr) =>
-                    resolve({
-                        code: error ? Number(typeof error.code === "number" ? error.code : 1) : 0,
-                        output: `${stdout}${stderr}`,
-                        millis: Date.now() - started,
-                        timedOut: Boolean(error?.killed),
-                    }),
-            ),
-        );
+    private run(args: string[]): Promise<ClientResult> {
+        return timedRun(this.binary, args, { PATH: process.env.PATH, HOME: this.configDir, DOCKER_CONFIG: this.configDir }, 600_000);
     }
 }

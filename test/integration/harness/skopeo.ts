@@ -1,14 +1,8 @@
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { ClientResult, timedRun } from "./timedRun";
 
-export interface SkopeoResult {
-    code: number;
-    output: string;
-    /** Wall time of the command in milliseconds. */
-    millis: number;
-    timedOut: boolean;
-}
+export type SkopeoResult = ClientResult;
 
 /** skopeo, the real OCI client, with credentials in an auth file (never on the command line). */
 export class Skopeo {
@@ -31,33 +25,8 @@ export class Skopeo {
 
     /** Copies an image; with `all`, every image of an index (a multi-arch image) with it. */
     copy(source: string, destination: string, authFile: string, { timeoutMs = 300_000, all = false } = {}): Promise<SkopeoResult> {
-        const started = Date.now();
-        return new Promise((resolve) => {
-            execFile(
-                this.binary,
-                [
-                    "--insecure-policy",
-                    "copy",
-                    "--quiet",
-                    "--retry-times",
-                    "0",
-                    ...(all ? ["--all"] : []),
-                    "--src-tls-verify=false",
-                    "--dest-tls-verify=false",
-                    "--authfile",
-                    authFile,
-                    source,
-                    destination,
-                ],
-                { timeout: timeoutMs, env: { PATH: process.env.PATH, HOME: this.dir, TMPDIR: this.dir }, maxBuffer: 10 * 1024 * 1024 },
-                (error, stdout, stderr) =>
-                    resolve({
-                        code: error ? Number(typeof error.code === "number" ? error.code : 1) : 0,
-                        output: `${stdout}${stderr}`,
-                        millis: Date.now() - started,
-                        timedOut: Boolean(error?.killed),
-                    }),
-            );
-        });
+        const args = ["--insecure-policy", "copy", "--quiet", "--retry-times", "0", ...(all ? ["--all"] : [])];
+        args.push("--src-tls-verify=false", "--dest-tls-verify=false", "--authfile", authFile, source, destination);
+        return timedRun(this.binary, args, { PATH: process.env.PATH, HOME: this.dir, TMPDIR: this.dir }, timeoutMs);
     }
 }
