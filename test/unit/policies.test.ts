@@ -25,6 +25,16 @@ const stacks: Record<string, [string, RawConfig]> = {
     "docker+s3": ["dev", { storage: "s3", awsRegion: "eu-west-1" }],
     "dev with registry:3": ["dev", { registryImage: "registry:3.0.0" }],
     "prod with registry:3": ["prod", { registryImage: "registry:3.0.0" }],
+    "prod with events, garbage collection, monitoring and a rotation": [
+        "prod",
+        {
+            eventsUrl: "https://orbit-www.example.com/events",
+            gcSchedule: "0 3 * * 0",
+            prometheusOperator: "true",
+            credentialsGeneration: "2",
+        },
+    ],
+    "dev with events and a rotation": ["dev", { eventsUrl: "https://orbit-www.example.com/events", credentialsGeneration: "2" }],
 };
 
 async function stackInputs(variant: keyof typeof stacks, overrides: RawConfig = {}): Promise<PolicyInput[]> {
