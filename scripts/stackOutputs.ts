@@ -16,13 +16,27 @@ export function option(args: string[], flag: string): string | undefined {
 export function readStackOutputs(args: string[], fileFlag = "--outputs"): Record<string, unknown> {
     const jsonFile = option(args, fileFlag);
     const stack = option(args, "--stack");
-    const json = jsonFile
-        ? fs.readFileSync(jsonFile, "utf8")
-        : execFileSync("pulumi", ["stack", "output", "--json", "--show-secrets", ...(stack ? ["--stack", stack] : [])], {
-              encoding: "utf8",
-              stdio: ["ignore", "pipe", "inherit"],
-          });
-    return JSON.parse(json) as Record<string, unknown>;
+    let json: string;
+    try {
+        json = jsonFile
+            ? fs.readFileSync(jsonFile, "utf8")
+            : execFileSync("pulumi", ["stack", "output", "--json", "--show-secrets", ...(stack ? ["--stack", stack] : [])], {
+                  encoding: "utf8",
+                  stdio: ["ignore", "pipe", "inherit"],
+              });
+    } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+        throw new Error(
+            jsonFile
+                ? `${jsonFile} does not exist`
+                : `the Pulumi CLI is not on PATH; install it, or pass ${fileFlag} FILE with a saved \`pulumi stack output --json --show-secrets\``,
+        );
+    }
+    try {
+        return JSON.parse(json) as Record<string, unknown>;
+    } catch {
+        throw new Error(`${jsonFile ?? "pulumi stack output"} is not the JSON of \`pulumi stack output --json --show-secrets\``);
+    }
 }
 
 /**

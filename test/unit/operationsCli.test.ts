@@ -1,0 +1,53 @@
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { describeReport } from "../../scripts/gc";
+
+const root = path.resolve(__dirname, "../..");
+
+/** A script as `npm run` starts it, with a PATH that has node and nothing else (no Pulumi CLI). */
+function runScript(script: string, args: string[]) {
+    const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(root, "scripts", script), ...args], {
+        cwd: root,
+        encoding: "utf8",
+        env: { PATH: path.dirname(process.execPath), HOME: os.tmpdir() },
+        timeout: 60_000,
+    });
+    return { code: result.status, stderr: result.stderr };
+}
+
+describe("npm run inventory and npm run gc: what a user sees when something is missing", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orbit-registry-cli-"));
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("says the Pulumi CLI is missing and how to do without it", () => {
+        const result = runScript("inventory.ts", ["--stack", "dev"]);
+        assert.strictEqual(result.code, 1);
+        assert.match(result.stderr, /^inventory: the Pulumi CLI is not on PATH; install it, or pass --outputs FILE/m);
+    });
+
+    it("names an outputs file that is missing or not stack outputs", () => {
+        assert.match(runScript("gc.ts", ["--outputs", path.join(dir, "missing.json")]).stderr, /^gc: .*missing\.json does not exist$/m);
+        fs.writeFileSync(path.join(dir, "empty.json"), "");
+        assert.match(runScript("gc.ts", ["--outputs", path.join(dir, "empty.json")]).stderr, /is not the JSON of `pulumi stack output/);
+    });
+
+    it("points a Kubernetes stack at gcSchedule instead of driving Docker", () => {
+        const outputs = path.join(dir, "prod.json");
+        fs.writeFileSync(outputs, JSON.stringify({ registryInternalUrl: "orbit-registry.orbit-registry.svc.cluster.local:5000" }));
+        const result = runScript("gc.ts", ["--outputs", outputs]);
+        assert.strictEqual(result.code, 1);
+        assert.match(result.stderr, /gc: this stack runs on Kubernetes: set gcSchedule/);
+    });
+
+    it("reports what a collection removed in MiB and bytes, and untagged manifests when there were some", () => {
+        const report = { dryRun: false, blobs: ["sha256:a", "sha256:b"], manifests: [], bytes: 3 * 1024 * 1024 };
+        assert.strictEqual(describeReport(report), "removed 2 blob(s), 3.0 MiB (3145728 bytes)");
+        assert.strictEqual(
+            describeReport({ ...report, dryRun: true, manifests: ["sha256:c"] }),
+            "would remove 2 blob(s), 3.0 MiB (3145728 bytes) and 1 untagged manifest(s)",
+        );
+    });
+});
