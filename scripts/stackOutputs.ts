@@ -29,7 +29,8 @@ export function readStackOutputs(args: string[], fileFlag = "--outputs"): Record
         throw new Error(
             jsonFile
                 ? `${jsonFile} does not exist`
-                : `the Pulumi CLI is not on PATH; install it, or pass ${fileFlag} FILE with a saved \`pulumi stack output --json --show-secrets\``,
+                : `the Pulumi CLI is not on PATH; install it, or pass ${fileFlag} FILE with a saved ` +
+                      "`pulumi stack output --json --show-secrets`",
         );
     }
     try {
