@@ -39,6 +39,8 @@ export interface DockerConfig {
     dockerNetwork?: string;
     /** Docker daemon address; empty means the Docker provider's default (DOCKER_HOST or the local socket). */
     dockerHost?: string;
+    /** Prometheus on the registry's Docker networks may scrape the registry and MinIO (never published). */
+    metrics: boolean;
 }
 
 /** The Kubernetes target. */
@@ -110,6 +112,7 @@ const keyRules = {
     minioConsolePort: rules.port,
     dockerNetwork: rules.optionalDockerNetwork,
     dockerHost: rules.anyString,
+    dockerMetrics: rules.boolean,
     namespace: rules.dnsLabel,
     appNamespace: rules.dnsLabel,
     kubeContext: rules.anyString,
@@ -283,6 +286,7 @@ function typedConfig(raw: Record<ConfigKey, string>): OrbitRegistryConfig {
                       minioConsolePort: Number(raw.minioConsolePort),
                       dockerNetwork: optionalText("dockerNetwork"),
                       dockerHost: optionalText("dockerHost"),
+                      metrics: raw.dockerMetrics === "true",
                   },
               }
             : {

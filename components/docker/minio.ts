@@ -18,6 +18,8 @@ export interface DockerMinioArgs {
     bucketName: string;
     network: pulumi.Input<string>;
     protectData: boolean;
+    /** /minio/v2/metrics/cluster without a bearer token (dockerMetrics). */
+    publicMetrics: boolean;
 }
 
 /**
@@ -53,6 +55,7 @@ export class DockerMinio extends pulumi.ComponentResource implements RegistrySto
                 envs: [
                     pulumi.interpolate`${minioContainer.rootUserEnv}=${credentials.rootUser}`,
                     pulumi.interpolate`${minioContainer.rootPasswordEnv}=${credentials.rootPassword}`,
+                    ...(args.publicMetrics ? ["MINIO_PROMETHEUS_AUTH_TYPE=public"] : []),
                 ],
                 volumes: [{ volumeName: this.volume.name, containerPath: minioContainer.dataDir }],
                 ports: [

@@ -42,6 +42,7 @@ export class DockerTarget extends pulumi.ComponentResource implements DeployedRe
                           bucketName: common.bucketName,
                           network: network.name,
                           protectData: common.protectData,
+                          publicMetrics: dockerConfig.metrics,
                       },
                       childOpts,
                   );
@@ -51,7 +52,8 @@ export class DockerTarget extends pulumi.ComponentResource implements DeployedRe
             distributionVersion: common.distributionVersion,
             htpasswdPath,
             httpAddr: `:${distributionContainer.httpPort}`,
-            debugAddr: `127.0.0.1:${distributionContainer.debugPort}`,
+            // The debug listener also serves pprof: on the container's loopback unless metrics are asked for.
+            debugAddr: `${dockerConfig.metrics ? "" : "127.0.0.1"}:${distributionContainer.debugPort}`,
             logLevel: common.registryLogLevel,
             foreignLayerUrls: common.foreignLayerUrls,
             eventsUrl: common.eventsUrl,

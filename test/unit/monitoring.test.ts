@@ -4,7 +4,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { alertRuleGroups } from "../../components/alertRules";
 import { K, KubeObject, matches, named, objectsOf } from "../helpers/kubernetesObjects";
-import { runProgram, StackRun } from "../helpers/mockProgram";
+import { plain, runProgram, StackRun } from "../helpers/mockProgram";
 import { stackConfig } from "../helpers/stackConfig";
 
 const crs = (run: StackRun, kind: string) => objectsOf(run, `kubernetes:monitoring.coreos.com/v1:${kind}`);
@@ -81,5 +81,33 @@ describe("prod: metrics and alerts for the Prometheus Operator (prometheusOperat
     it("keeps docs/prometheus/orbit-registry.rules.yml, for a Prometheus of one's own, in step with the program", () => {
         const file = parse(fs.readFileSync(path.join(__dirname, "../../docs/prometheus/orbit-registry.rules.yml"), "utf8"));
         assert.deepStrictEqual(file, { groups: alertRuleGroups("orbit-registry") });
+    });
+});
+
+describe("dev: metrics for a Prometheus container on the registry's networks (dockerMetrics)", () => {
+    const T = { container: "docker:index/container:Container" };
+    const containerOf = (run: StackRun, suffix: string) => run.one(T.container, suffix);
+    const debugAddr = (run: StackRun) => {
+        const uploads = plain<Array<{ file: string; content: string }>>(containerOf(run, "registry-container").inputs.uploads);
+        return parse(uploads.find((u) => u.file.endsWith("config.yml"))!.content).http.debug.addr;
+    };
+    const minioEnv = (run: StackRun) => plain<string[]>(containerOf(run, "minio-container").inputs.envs);
+
+    it("keeps the debug listener (it serves pprof too) on the container's loopback by default", async () => {
+        const run = await runProgram(stackConfig("dev"), "dev");
+        assert.strictEqual(debugAddr(run), "127.0.0.1:5001");
+        assert.ok(!minioEnv(run).includes("MINIO_PROMETHEUS_AUTH_TYPE=public"));
+    });
+
+    it("serves /metrics on the networks, never publishing the port, and MinIO's metrics without a token", async () => {
+        const run = await runProgram(stackConfig("dev", { dockerMetrics: "true" }), "dev");
+        assert.strictEqual(debugAddr(run), ":5001");
+        const ports = plain<Array<{ internal: number }>>(containerOf(run, "registry-container").inputs.ports);
+        assert.deepStrictEqual(
+            ports.map((p) => p.internal),
+            [5000],
+            "only the registry's own port is published",
+        );
+        assert.ok(minioEnv(run).includes("MINIO_PROMETHEUS_AUTH_TYPE=public"));
     });
 });
