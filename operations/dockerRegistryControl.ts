@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { RegistryControl } from "./garbageCollect";
-import { blobListingTarget, blobSizesFromListing } from "./blobStat";
+import { blobListingTarget, blobSizesFromListing } from "./blobListing";
 import { withReadOnly } from "./readOnly";
 
 export interface CommandResult {

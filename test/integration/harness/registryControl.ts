@@ -1,5 +1,5 @@
 import * as fs from "fs";
-import { blobListingTarget, blobSizesFromListing } from "../../../operations/blobStat";
+import { blobListingTarget, blobSizesFromListing } from "../../../operations/blobListing";
 import { RegistryControl } from "../../../operations/garbageCollect";
 import { Mc } from "./mc";
 import { withReadOnly } from "../../../operations/readOnly";
