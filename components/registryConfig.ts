@@ -40,6 +40,11 @@ export interface RegistryConfigOptions {
     logLevel?: RegistryLogLevel;
     /** Send push and delete events; the endpoint itself comes as REGISTRY_NOTIFICATIONS_ENDPOINTS. */
     events?: boolean;
+    /**
+     * Redirect blob GETs to presigned URLs of regionEndpoint even though it is MinIO: only when clients
+     * reach that very endpoint (the bench on loopback). No config key sets it yet (README, Throughput).
+     */
+    storageRedirects?: boolean;
 }
 
 export const registryLogLevels = ["error", "warn", "info", "debug"] as const;
@@ -90,7 +95,7 @@ export function renderRegistryConfig(options: RegistryConfigOptions): string {
             s3,
             // Presigned redirects would send clients to the S3 endpoint, which they can only
             // resolve when it is public; an internal MinIO endpoint is not.
-            redirect: { disable: storage.regionEndpoint !== undefined },
+            redirect: { disable: storage.regionEndpoint !== undefined && !options.storageRedirects },
             delete: { enabled: true },
             cache: { blobdescriptor: options.redisAddress ? "redis" : "inmemory" },
             maintenance: {

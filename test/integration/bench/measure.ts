@@ -49,6 +49,8 @@ export interface BenchOptions {
     /** 1 for the sizes; a fraction for the integration suite's tiny run. */
     scale: number;
     s3Tuning?: S3Tuning;
+    /** Pulls redirected to presigned MinIO URLs instead of streamed by the registry. */
+    storageRedirects?: boolean;
     log?: (line: string) => void;
 }
 
@@ -66,7 +68,11 @@ function mustSucceed(what: string, result: SkopeoResult): SkopeoResult {
  */
 export async function measure(options: BenchOptions): Promise<Measurement[]> {
     const log = options.log ?? (() => {});
-    const stack = new LocalRegistryStack(options.tools, { version: options.version, s3Tuning: options.s3Tuning });
+    const stack = new LocalRegistryStack(options.tools, {
+        version: options.version,
+        s3Tuning: options.s3Tuning,
+        storageRedirects: options.storageRedirects,
+    });
     const samples = new Map<string, { push: number[]; pull: number[]; rawPut: number[]; rawGet: number[] }>();
     try {
         await stack.start();

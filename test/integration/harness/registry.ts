@@ -34,6 +34,8 @@ export interface RegistryServerArgs {
     events?: { url: string; token: string };
     /** S3 driver settings other than the program's defaults (the bench's sweeps). */
     s3Tuning?: S3Tuning;
+    /** Redirect blob pulls to MinIO, which clients on loopback can reach (the bench's --redirect). */
+    storageRedirects?: boolean;
 }
 
 /**
@@ -79,6 +81,7 @@ export class RegistryServer {
             debugAddr: `127.0.0.1:${this.debugPort}`,
             healthInterval: this.args.healthInterval,
             events: this.args.events !== undefined,
+            storageRedirects: this.args.storageRedirects,
         });
         fs.writeFileSync(this.configFile, config);
     }

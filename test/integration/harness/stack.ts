@@ -27,6 +27,8 @@ export interface StackOptions {
     redis?: { address: string; password: string };
     /** MinIO distributed over this many processes (one per pod) of `drivesPerNode` drives; one process without. */
     minioNodes?: { nodes: number; drivesPerNode: number };
+    /** Redirect blob pulls straight to MinIO (reachable on loopback). */
+    storageRedirects?: boolean;
     /** S3 driver settings other than the program's defaults. */
     s3Tuning?: RegistryServerArgs["s3Tuning"];
     /** Environment the program adds to MinIO (one process only). */
@@ -108,6 +110,7 @@ export class LocalRegistryStack {
             healthInterval: "1s",
             events: this.options.events,
             s3Tuning: this.options.s3Tuning,
+            storageRedirects: this.options.storageRedirects,
         });
     }
 
