@@ -61,7 +61,9 @@ export class DockerRegistryControl implements RegistryControl {
         return file;
     }
 
-    readConfig = async (): Promise<string> => this.docker("exec", this.args.container, "cat", await this.configPath());
+    async readConfig(): Promise<string> {
+        return this.docker("exec", this.args.container, "cat", await this.configPath());
+    }
 
     async setReadOnly(readOnly: boolean): Promise<void> {
         const file = await this.configPath();

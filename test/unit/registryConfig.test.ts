@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { parse } from "yaml";
-import { defaultChunkSize, registrySecretEnv, renderRegistryConfig, RegistryConfigOptions } from "../../components/registryConfig";
+import { registryS3Defaults, registrySecretEnv, renderRegistryConfig, RegistryConfigOptions } from "../../components/registryConfig";
 
 const minioOptions: RegistryConfigOptions = {
     storage: { bucket: "orbit-registry", region: "us-east-1", regionEndpoint: "http://orbit-minio:9000" },
@@ -39,7 +39,7 @@ describe("renderRegistryConfig", () => {
             regionendpoint: "http://orbit-minio:9000",
             secure: false,
             v4auth: true,
-            chunksize: defaultChunkSize,
+            chunksize: registryS3Defaults.chunkSize,
             rootdirectory: "/",
         });
     });
