@@ -3,6 +3,7 @@ import { closest } from "fastest-levenshtein";
 import { DistributionVersion, registryVersionSettings, RegistryVersionSetting, resolveDistributionVersion } from "./distributionVersion";
 import { CredentialGenerations, credentialGenerations } from "./credentialGenerations";
 import { MinioLayout, minioLayout } from "./minioLayout";
+import { minioPublicEndpointProblem } from "./minioPublicEndpoint";
 import { RegistryLogLevel, registryLogLevels } from "./registryConfig";
 import * as rules from "./validators";
 
@@ -79,6 +80,8 @@ export interface KubernetesConfig {
 /** MinIO deployed by the program on the target. */
 export interface MinioConfig {
     minioImage: string;
+    /** A MinIO origin clients reach: blob pulls redirect to presigned URLs on it (minioPublicEndpoint). */
+    publicEndpoint?: string;
 }
 
 /** AWS S3 instead of MinIO. */
@@ -99,6 +102,7 @@ const keyRules = {
     registryImage: rules.pinnedImage,
     registryVersion: rules.oneOf(registryVersionSettings),
     minioImage: rules.pinnedImage,
+    minioPublicEndpoint: rules.anyString,
     registryUser: rules.htpasswdUser,
     credentialsGeneration: rules.positiveInteger,
     retiredCredentialsGeneration: rules.nonNegativeInteger,
@@ -250,6 +254,8 @@ export function parseConfig(raw: RawConfig): OrbitRegistryConfig {
             ),
         );
     }
+    const publicEndpointProblem = minioPublicEndpointProblem(raw.minioPublicEndpoint ?? "", raw);
+    if (publicEndpointProblem) problems.push(describe("minioPublicEndpoint", raw.minioPublicEndpoint!, publicEndpointProblem));
     if (raw.storage === "s3" && raw.awsRegion === undefined) {
         problems.push(missing("awsRegion", "storage s3 creates the bucket in this region"));
     }
@@ -318,7 +324,13 @@ function typedConfig(raw: Record<ConfigKey, string>): OrbitRegistryConfig {
     const storage: StorageConfig =
         raw.storage === "s3"
             ? { storage: "s3", s3: { awsRegion: raw.awsRegion } }
-            : { storage: "minio", minio: { minioImage: raw.minioImage } };
+            : {
+                  storage: "minio",
+                  minio: {
+                      minioImage: raw.minioImage,
+                      publicEndpoint: raw.minioPublicEndpoint ? new URL(raw.minioPublicEndpoint).origin : undefined,
+                  },
+              };
     return { ...common, ...target, ...storage };
 }
 

@@ -52,6 +52,7 @@ export class OrbitRegistry extends pulumi.ComponentResource {
                       kind: "minio",
                       credentials: new MinioCredentials(`${name}-minio-credentials`, config.credentials, { parent: this }),
                       minioImage: config.minio.minioImage,
+                      publicEndpoint: config.minio.publicEndpoint,
                   };
 
         // The address Orbit's apps push to: the registry's name on the compose network (Docker), or

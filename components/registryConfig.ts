@@ -17,6 +17,11 @@ export interface S3Storage extends S3Tuning {
     region: string;
     /** e.g. http://orbit-minio:9000; its scheme decides `secure`. */
     regionEndpoint?: string;
+    /**
+     * Clients reach regionEndpoint under the same name (minioPublicEndpoint, or the bench's loopback):
+     * blob GETs redirect to presigned URLs on it instead of streaming through the registry.
+     */
+    clientsReachEndpoint?: boolean;
 }
 
 export interface RegistryConfigOptions {
@@ -40,11 +45,6 @@ export interface RegistryConfigOptions {
     logLevel?: RegistryLogLevel;
     /** Send push and delete events; the endpoint itself comes as REGISTRY_NOTIFICATIONS_ENDPOINTS. */
     events?: boolean;
-    /**
-     * Redirect blob GETs to presigned URLs of regionEndpoint even though it is MinIO: only when clients
-     * reach that very endpoint (the bench on loopback). No config key sets it yet (README, Throughput).
-     */
-    storageRedirects?: boolean;
 }
 
 export const registryLogLevels = ["error", "warn", "info", "debug"] as const;
@@ -96,9 +96,9 @@ export function renderRegistryConfig(options: RegistryConfigOptions): string {
         log: { level: options.logLevel ?? "info", formatter: "json", fields: { service: "orbit-registry" } },
         storage: {
             s3,
-            // Presigned redirects would send clients to the S3 endpoint, which they can only
-            // resolve when it is public; an internal MinIO endpoint is not.
-            redirect: { disable: storage.regionEndpoint !== undefined && !options.storageRedirects },
+            // Presigned redirects send clients to the S3 endpoint: AWS S3's is public; MinIO's only
+            // when clients reach it (minioPublicEndpoint), never its internal name.
+            redirect: { disable: storage.regionEndpoint !== undefined && !storage.clientsReachEndpoint },
             delete: { enabled: true },
             cache: { blobdescriptor: options.redisAddress ? "redis" : "inmemory" },
             maintenance: {

@@ -20,4 +20,6 @@ export interface RegistryStorage {
 }
 
 /** What the composition decided about storage: an external store, or MinIO for the target to deploy. */
-export type StoragePlan = { kind: "s3"; storage: RegistryStorage } | { kind: "minio"; credentials: MinioCredentials; minioImage: string };
+export type StoragePlan =
+    | { kind: "s3"; storage: RegistryStorage }
+    | { kind: "minio"; credentials: MinioCredentials; minioImage: string; /** minioPublicEndpoint */ publicEndpoint?: string };

@@ -50,10 +50,14 @@ export const redisContainer = {
     uid: 999,
 } as const;
 
-/** `minio server` on `endpoints` (its data directory, or a distributed pool's drives), with the console listener. */
-export const minioServerArgs = (endpoints: string = minioContainer.dataDir) => [
+/**
+ * `minio server` on `endpoints` (its data directory, or a distributed pool's drives), with the console
+ * listener, and the API on `apiPort` (the image's 9000 unless a public endpoint names another).
+ */
+export const minioServerArgs = (endpoints: string = minioContainer.dataDir, apiPort: number = minioContainer.apiPort) => [
     "server",
     endpoints,
+    ...(apiPort === minioContainer.apiPort ? [] : ["--address", `:${apiPort}`]),
     "--console-address",
     `:${minioContainer.consolePort}`,
 ];

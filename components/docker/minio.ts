@@ -20,6 +20,13 @@ export interface DockerMinioArgs {
     protectData: boolean;
     /** /minio/v2/metrics/cluster without a bearer token (dockerMetrics). */
     publicMetrics: boolean;
+    /**
+     * minioPublicEndpoint: the origin clients reach MinIO at, on apiHostPort. MinIO listens on that
+     * port and answers to that name on its networks, so the registry signs redirects for it.
+     */
+    publicEndpoint?: string;
+    /** Networks besides `network` where containers follow the registry's redirects (dockerNetwork). */
+    clientNetworks: string[];
 }
 
 /**
@@ -39,6 +46,10 @@ export class DockerMinio extends pulumi.ComponentResource implements RegistrySto
     constructor(name: string, args: DockerMinioArgs, opts?: pulumi.ComponentResourceOptions) {
         super("orbit:registry:DockerMinio", name, {}, opts);
         const { credentials } = args;
+        const publicUrl = args.publicEndpoint ? new URL(args.publicEndpoint) : undefined;
+        // Presigned URLs are signed for host:port, so inside Docker MinIO listens on the port clients use.
+        const apiPort = publicUrl ? args.apiHostPort : minioContainer.apiPort;
+        const aliases = publicUrl ? [names.minio, publicUrl.hostname] : [names.minio];
         this.volume = new docker.Volume(
             `${name}-data`,
             { name: names.minioData },
@@ -51,7 +62,7 @@ export class DockerMinio extends pulumi.ComponentResource implements RegistrySto
             {
                 name: names.minio,
                 image: image.imageId,
-                command: minioServerArgs(),
+                command: minioServerArgs(minioContainer.dataDir, apiPort),
                 envs: [
                     pulumi.interpolate`${minioContainer.rootUserEnv}=${credentials.rootUser}`,
                     pulumi.interpolate`${minioContainer.rootPasswordEnv}=${credentials.rootPassword}`,
@@ -59,12 +70,15 @@ export class DockerMinio extends pulumi.ComponentResource implements RegistrySto
                 ],
                 volumes: [{ volumeName: this.volume.name, containerPath: minioContainer.dataDir }],
                 ports: [
-                    { internal: minioContainer.apiPort, external: args.apiHostPort, ip: args.bindAddress, protocol: "tcp" },
+                    { internal: apiPort, external: args.apiHostPort, ip: args.bindAddress, protocol: "tcp" },
                     { internal: minioContainer.consolePort, external: args.consoleHostPort, ip: args.bindAddress, protocol: "tcp" },
                 ],
-                networksAdvanced: [{ name: args.network, aliases: [names.minio] }],
+                networksAdvanced: [
+                    { name: args.network, aliases },
+                    ...(publicUrl ? args.clientNetworks.map((name) => ({ name, aliases: [publicUrl.hostname] })) : []),
+                ],
                 healthcheck: {
-                    tests: bashHttpCheck(minioContainer.apiPort, minioContainer.livenessPath),
+                    tests: bashHttpCheck(apiPort, minioContainer.livenessPath),
                     interval: "5s",
                     timeout: "5s",
                     retries: 5,
@@ -97,7 +111,8 @@ export class DockerMinio extends pulumi.ComponentResource implements RegistrySto
         this.s3 = {
             bucket: args.bucketName,
             region: minioContainer.region,
-            regionEndpoint: `http://${names.minio}:${minioContainer.apiPort}`,
+            regionEndpoint: publicUrl ? publicUrl.origin : `http://${names.minio}:${minioContainer.apiPort}`,
+            clientsReachEndpoint: publicUrl !== undefined,
         };
         const current = credentials.registryIdentities[credentials.registryIdentities.length - 1];
         this.accessKey = current.accessKey;

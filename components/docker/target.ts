@@ -43,6 +43,8 @@ export class DockerTarget extends pulumi.ComponentResource implements DeployedRe
                           network: network.name,
                           protectData: common.protectData,
                           publicMetrics: dockerConfig.metrics,
+                          publicEndpoint: args.storage.publicEndpoint,
+                          clientNetworks: dockerConfig.dockerNetwork ? [dockerConfig.dockerNetwork] : [],
                       },
                       childOpts,
                   );

@@ -29,6 +29,11 @@ export interface KubernetesMinioArgs {
     protectData: boolean;
     /** Serve /minio/v2/metrics/cluster without a token, for Prometheus (NetworkPolicies admit only its namespace). */
     publicMetrics: boolean;
+    /**
+     * minioPublicEndpoint: the https origin the registry's Ingress serves MinIO on. The registry uses
+     * it as its S3 endpoint, so the presigned URLs it redirects pulls to are signed for that host.
+     */
+    publicEndpoint?: string;
     /** The namespace resource, which must exist first. */
     after: pulumi.Resource[];
 }
@@ -103,7 +108,12 @@ export class KubernetesMinio extends pulumi.ComponentResource implements Registr
             },
         );
 
-        this.s3 = { bucket: args.bucketName, region: minioContainer.region, regionEndpoint: internalEndpoint };
+        this.s3 = {
+            bucket: args.bucketName,
+            region: minioContainer.region,
+            regionEndpoint: args.publicEndpoint ?? internalEndpoint,
+            clientsReachEndpoint: args.publicEndpoint !== undefined,
+        };
         const current = credentials.registryIdentities[credentials.registryIdentities.length - 1];
         this.accessKey = current.accessKey;
         this.secretKey = current.secretKey;

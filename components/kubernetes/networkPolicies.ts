@@ -14,6 +14,8 @@ export interface NetworkPoliciesArgs {
     withMinio: boolean;
     /** Distributed MinIO: its pods talk to each other. */
     minioPeers: boolean;
+    /** minioPublicEndpoint: the ingress controller serves MinIO to clients (and to the registry). */
+    minioThroughIngress: boolean;
     withRedis: boolean;
     /** The garbage-collection CronJob's pods reach MinIO and Redis as the registry does. */
     withGarbageCollector: boolean;
@@ -73,6 +75,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
                             ...registrySide,
                             { podSelector: { matchLabels: provisionerLabels } },
                             ...(args.minioPeers ? [{ podSelector: { matchLabels: minioLabels } }] : []),
+                            ...(args.minioThroughIngress ? [namespaceSelector(args.ingressControllerNamespace)] : []),
                         ],
                         ports: [{ protocol: "TCP", port: minioContainer.apiPort }],
                     },

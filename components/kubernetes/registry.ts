@@ -25,7 +25,14 @@ export interface KubernetesRegistryArgs {
     image: string;
     replicas: number;
     files: RegistryFiles;
-    ingress: { host: string; className: string; tlsSecretName: string; clusterIssuer?: string };
+    ingress: {
+        host: string;
+        className: string;
+        tlsSecretName: string;
+        clusterIssuer?: string;
+        /** minioPublicEndpoint's host, served by the same Ingress (and certificate) from MinIO's Service. */
+        minio?: { host: string; serviceName: pulumi.Input<string>; port: number };
+    };
     /** The namespace, and the storage the registry needs (bucket, identity, provisioning Job). */
     after: pulumi.Resource[];
 }
@@ -172,20 +179,12 @@ export class KubernetesRegistry extends pulumi.ComponentResource {
                 },
                 spec: {
                     ingressClassName: ingress.className,
-                    tls: [{ hosts: [ingress.host], secretName: ingress.tlsSecretName }],
+                    tls: [{ hosts: [ingress.host, ...(ingress.minio ? [ingress.minio.host] : [])], secretName: ingress.tlsSecretName }],
                     rules: [
-                        {
-                            host: ingress.host,
-                            http: {
-                                paths: [
-                                    {
-                                        path: "/",
-                                        pathType: "Prefix",
-                                        backend: { service: { name: this.service.metadata.name, port: { name: "http" } } },
-                                    },
-                                ],
-                            },
-                        },
+                        ingressRule(ingress.host, this.service.metadata.name, { name: "http" }),
+                        ...(ingress.minio
+                            ? [ingressRule(ingress.minio.host, ingress.minio.serviceName, { number: ingress.minio.port })]
+                            : []),
                     ],
                 },
             },
@@ -196,3 +195,12 @@ export class KubernetesRegistry extends pulumi.ComponentResource {
         this.registerOutputs({ deploymentName: this.deployment.metadata.name, internalUrl: this.internalUrl });
     }
 }
+
+const ingressRule = (
+    host: string,
+    serviceName: pulumi.Input<string>,
+    port: k8s.types.input.networking.v1.ServiceBackendPort,
+): k8s.types.input.networking.v1.IngressRule => ({
+    host,
+    http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: serviceName, port } } }] },
+});

@@ -7,7 +7,7 @@ import { names } from "../names";
 import { registryFiles } from "../registryFiles";
 import { GarbageCollector } from "./garbageCollector";
 import { Monitoring } from "./monitoring";
-import { distributionContainer } from "../upstream";
+import { distributionContainer, minioContainer } from "../upstream";
 import { KubernetesMinio } from "./minio";
 import { NetworkPolicies } from "./networkPolicies";
 import { KubernetesRedis } from "./redis";
@@ -70,6 +70,7 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
                           storageClass: cluster.storageClass,
                           mcImage: cluster.mcImage,
                           publicMetrics: cluster.monitoring !== undefined,
+                          publicEndpoint: args.storage.publicEndpoint,
                           protectData: common.protectData,
                           after: [namespace],
                       },
@@ -82,6 +83,8 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
                   childOpts,
               )
             : undefined;
+        const minioPublicHost =
+            args.storage.kind === "minio" && args.storage.publicEndpoint ? new URL(args.storage.publicEndpoint).hostname : undefined;
         const files = registryFiles(credentials, storage, {
             distributionVersion: common.distributionVersion,
             htpasswdPath: `${registryAuthDir}/htpasswd`,
@@ -105,6 +108,10 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
                     className: cluster.ingressClassName,
                     tlsSecretName: cluster.tlsSecretName,
                     clusterIssuer: cluster.clusterIssuer,
+                    minio:
+                        minioPublicHost && storage instanceof KubernetesMinio
+                            ? { host: minioPublicHost, serviceName: storage.service.metadata.name, port: minioContainer.apiPort }
+                            : undefined,
                 },
                 after: [namespace, ...storage.ready, ...(redis ? [redis.deployment] : [])],
             },
@@ -144,6 +151,7 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
                 ingressControllerNamespace: cluster.ingressControllerNamespace,
                 withMinio: args.storage.kind === "minio",
                 minioPeers: args.storage.kind === "minio" && cluster.minioLayout.distributed,
+                minioThroughIngress: minioPublicHost !== undefined,
                 withRedis: redis !== undefined,
                 withGarbageCollector: cluster.gc !== undefined,
                 prometheusNamespace: cluster.monitoring?.prometheusNamespace,

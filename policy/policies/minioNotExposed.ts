@@ -8,8 +8,10 @@ export const minioNotExposed: ResourceValidationPolicy = {
     name: "minio-not-exposed",
     description:
         "MinIO is never exposed beyond the host or cluster: no Docker port of MinIO published on every address " +
-        "(0.0.0.0, ::, or no address), no LoadBalancer or NodePort Service and no Ingress for MinIO.",
+        "(0.0.0.0, ::, or no address), no LoadBalancer or NodePort Service and no Ingress for MinIO, except for " +
+        "the API hosts the platform team allows in publicApiHosts (minioPublicEndpoint).",
     enforcementLevel: "mandatory",
+    configSchema: { properties: { publicApiHosts: { type: "array", items: { type: "string" }, default: [] } } },
     validateResource: (args, reportViolation) => {
         const props = args.props;
         if (args.type === "docker:index/container:Container" && mentionsMinio(props.name, props.image, args.name)) {
@@ -30,15 +32,19 @@ export const minioNotExposed: ResourceValidationPolicy = {
                 reportViolation(`Service ${props.metadata?.name} gives MinIO external IPs.`);
         }
         if (args.type === "kubernetes:networking.k8s.io/v1:Ingress") {
-            const backends = [
-                props.spec?.defaultBackend,
-                ...(props.spec?.rules ?? []).flatMap((r: { http?: { paths?: Array<{ backend: unknown }> } }) =>
-                    (r.http?.paths ?? []).map((p) => p.backend),
+            const { publicApiHosts } = args.getConfig<{ publicApiHosts: string[] }>();
+            const routes: Array<{ host?: string; backend?: { service?: { name?: string } } }> = [
+                { backend: props.spec?.defaultBackend },
+                ...(props.spec?.rules ?? []).flatMap((rule: { host?: string; http?: { paths?: Array<{ backend: unknown }> } }) =>
+                    (rule.http?.paths ?? []).map((path) => ({ host: rule.host, backend: path.backend })),
                 ),
             ];
-            for (const backend of backends as Array<{ service?: { name?: string } } | undefined>) {
-                if (mentionsMinio(backend?.service?.name))
-                    reportViolation(`Ingress ${props.metadata?.name} routes to MinIO Service ${backend?.service?.name}.`);
+            for (const { host, backend } of routes) {
+                if (!mentionsMinio(backend?.service?.name) || (host !== undefined && publicApiHosts.includes(host))) continue;
+                reportViolation(
+                    `Ingress ${props.metadata?.name} routes ${host ?? "every host"} to MinIO Service ${backend?.service?.name}; ` +
+                        "allow a minioPublicEndpoint host with this policy's publicApiHosts.",
+                );
             }
         }
     },

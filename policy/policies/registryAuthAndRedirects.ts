@@ -1,28 +1,36 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { registryConfigsOf } from "../lib/registryConfigs";
 
-const isAwsEndpoint = (endpoint: string) => {
+/**
+ * An endpoint only the registry's own network resolves: a Docker container name (one label), a
+ * Kubernetes Service name, or loopback. Presigned URLs to it would send clients nowhere; a public
+ * name (AWS S3, minioPublicEndpoint) is one clients reach.
+ */
+const isInternalEndpoint = (endpoint: string) => {
+    let host: string;
     try {
-        return new URL(endpoint).hostname.endsWith(".amazonaws.com");
+        host = new URL(endpoint).hostname;
     } catch {
-        return false;
+        return true;
     }
+    return !host.includes(".") || /\.(svc|cluster\.local)$/.test(host) || /^(127\.|\[::1\]$|localhost$)/.test(host);
 };
 
-/** The generated registry config requires htpasswd auth, and keeps redirects off for an internal S3 endpoint. */
+/** The generated registry config requires htpasswd auth, and keeps redirects off while its S3 endpoint is internal. */
 export const registryAuthAndRedirects: ResourceValidationPolicy = {
     name: "registry-auth-and-redirects",
     description:
         "The registry's config.yml requires htpasswd authentication, and disables storage redirects while its S3 " +
-        "endpoint is internal (clients could not resolve presigned URLs to it).",
+        "endpoint is internal (clients could not resolve presigned URLs to it; minioPublicEndpoint names one they reach).",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         for (const config of registryConfigsOf(args.type, args.props)) {
             if (!config.auth?.htpasswd?.path) reportViolation("The registry config has no auth.htpasswd: anyone could push and pull.");
             const endpoint = config.storage?.s3?.regionendpoint;
-            if (typeof endpoint === "string" && !isAwsEndpoint(endpoint) && config.storage?.redirect?.disable !== true) {
+            if (typeof endpoint === "string" && isInternalEndpoint(endpoint) && config.storage?.redirect?.disable !== true) {
                 reportViolation(
-                    `The registry redirects clients to its internal S3 endpoint ${endpoint}; set storage.redirect.disable: true.`,
+                    `The registry redirects clients to its internal S3 endpoint ${endpoint}; set storage.redirect.disable: true, ` +
+                        "or minioPublicEndpoint to a MinIO URL clients reach.",
                 );
             }
         }

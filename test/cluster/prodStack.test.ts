@@ -22,8 +22,12 @@ interface Variant {
 
 const variants: Variant[] = [
     {
-        name: "prod (kubernetes + minio, scheduled garbage collection, Prometheus Operator)",
-        raw: stackConfig("prod", { gcSchedule: "0 3 * * 0", prometheusOperator: "true" }),
+        name: "prod (kubernetes + minio, scheduled garbage collection, Prometheus Operator, pulls straight from MinIO)",
+        raw: stackConfig("prod", {
+            gcSchedule: "0 3 * * 0",
+            prometheusOperator: "true",
+            minioPublicEndpoint: "https://minio.orbit.example.com",
+        }),
         withMinio: true,
         volumes: 1,
         extraNodes: [],
@@ -263,6 +267,28 @@ describe("the prod stack on a real Kubernetes control plane", function () {
             it("gives the Ingress an address", async () => {
                 assert.ok((await live("Ingress", "orbit-registry")).status.loadBalancer.ingress.length > 0);
             });
+
+            if (config.minioPublicEndpoint) {
+                it("routes minioPublicEndpoint's host to the Service whose endpoint is MinIO's ready pod", async () => {
+                    const host = new URL(config.minioPublicEndpoint).hostname;
+                    const ingress = await live("Ingress", "orbit-registry");
+                    assert.ok(ingress.spec.tls[0].hosts.includes(host), "the host is on the Ingress' certificate");
+                    const backend = ingress.spec.rules.find((rule: KubeObject) => rule.host === host).http.paths[0].backend.service;
+                    const service = await plane.api.get("v1", "Service", backend.name, namespace);
+                    assert.ok(service, `no Service ${backend.name}`);
+                    assert.ok(
+                        service.spec.ports.some((port: KubeObject) => port.port === backend.port.number),
+                        "the backend port exists",
+                    );
+                    const minioPods = await plane.api.list("v1", "Pod", namespace, labelSelector(service.spec.selector));
+                    const endpoints = await deployer.readyEndpoints(service);
+                    assert.deepStrictEqual(
+                        endpoints,
+                        minioPods.filter(isReadyPod).map((p) => p.metadata.name),
+                    );
+                    assert.match(minioPods[0].metadata.name, /^orbit-minio-/);
+                });
+            }
 
             it("hands the apps exactly the four ORBIT_REGISTRY_* keys in orbit-registry-credentials", async () => {
                 const secret = await plane.api.get("v1", "Secret", "orbit-registry-credentials", config.appNamespace);

@@ -290,7 +290,7 @@ describe("minio-not-exposed", () => {
                 spec: { rules: [{ http: { paths: [{ backend: { service: { name: "orbit-minio" } } }] } }] },
             },
         };
-        assert.match((await violations(minioNotExposed, [ingress])).join(), /routes to MinIO/);
+        assert.match((await violations(minioNotExposed, [ingress])).join(), /routes every host to MinIO Service orbit-minio/);
     });
     it("catches the dev stack with bindAddress=0.0.0.0", async () => {
         const found = await violations(minioNotExposed, await stackInputs("dev", { bindAddress: "0.0.0.0" }));

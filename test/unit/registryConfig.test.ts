@@ -51,9 +51,11 @@ describe("renderRegistryConfig", () => {
 
     it("disables redirects while the endpoint is internal", () => assert.deepStrictEqual(config.storage.redirect, { disable: true }));
 
-    it("redirects to MinIO only when asked (clients reach that endpoint, as on the bench's loopback)", () => {
-        assert.deepStrictEqual(render({ ...minioOptions, storageRedirects: true }).storage.redirect, { disable: false });
-        assert.deepStrictEqual(render({ ...minioOptions, storageRedirects: false }).storage.redirect, { disable: true });
+    it("redirects to MinIO only when clients reach that endpoint (minioPublicEndpoint, the bench's loopback)", () => {
+        const reached = (clientsReachEndpoint: boolean) =>
+            render({ ...minioOptions, storage: { ...minioOptions.storage, clientsReachEndpoint } });
+        assert.deepStrictEqual(reached(true).storage.redirect, { disable: false });
+        assert.deepStrictEqual(reached(false).storage.redirect, { disable: true });
     });
 
     it("keeps redirects on AWS S3, with no endpoint and TLS", () => {

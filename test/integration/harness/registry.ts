@@ -75,13 +75,18 @@ export class RegistryServer {
             ...this.args.settings,
             redisAddress: this.args.redis?.address,
             distributionVersion: this.args.version,
-            storage: { bucket: this.args.bucket, region: this.args.region, regionEndpoint: this.args.minioEndpoint, ...this.args.s3Tuning },
+            storage: {
+                bucket: this.args.bucket,
+                region: this.args.region,
+                regionEndpoint: this.args.minioEndpoint,
+                ...this.args.s3Tuning,
+                clientsReachEndpoint: this.args.storageRedirects,
+            },
             htpasswdPath,
             httpAddr: this.host,
             debugAddr: `127.0.0.1:${this.debugPort}`,
             healthInterval: this.args.healthInterval,
             events: this.args.events !== undefined,
-            storageRedirects: this.args.storageRedirects,
         });
         fs.writeFileSync(this.configFile, config);
     }

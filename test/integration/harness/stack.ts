@@ -29,6 +29,11 @@ export interface StackOptions {
     minioNodes?: { nodes: number; drivesPerNode: number };
     /** Redirect blob pulls straight to MinIO (reachable on loopback). */
     storageRedirects?: boolean;
+    /**
+     * The host name the registry reaches MinIO by (and signs redirects for) instead of its address,
+     * as minioPublicEndpoint makes it do: e.g. localhost for MinIO on 127.0.0.1.
+     */
+    minioHostName?: string;
     /** S3 driver settings other than the program's defaults. */
     s3Tuning?: RegistryServerArgs["s3Tuning"];
     /** Environment the program adds to MinIO (one process only). */
@@ -101,7 +106,7 @@ export class LocalRegistryStack {
             redis: this.options.redis,
             binary: this.version === 2 ? this.tools.registry : this.tools.registry3,
             dir: path.join(this.dir, name),
-            minioEndpoint: this.minio.endpoint,
+            minioEndpoint: this.registryMinioEndpoint,
             bucket: this.bucket,
             region: minioContainer.region,
             user: this.serviceAccount.user,
@@ -112,6 +117,13 @@ export class LocalRegistryStack {
             s3Tuning: this.options.s3Tuning,
             storageRedirects: this.options.storageRedirects,
         });
+    }
+
+    /** MinIO's endpoint as the registry's config names it. */
+    get registryMinioEndpoint(): string {
+        const endpoint = new URL(this.minio.endpoint);
+        if (this.options.minioHostName) endpoint.hostname = this.options.minioHostName;
+        return endpoint.origin;
     }
 
     /**
