@@ -1,7 +1,8 @@
 /**
  * Registry throughput beside the storage's own, in the same run: skopeo and crane push and pull
  * fresh random images (256 MiB in 4 layers; 64 layers of 1 MiB) through the program's registry
- * config on real MinIO, and mc puts and gets the same blobs straight into MinIO. Medians of --runs.
+ * config on real MinIO (pulls also through a registry that redirects them to MinIO), and mc puts and
+ * gets the same blobs straight into MinIO, with the CPU each process spent. Medians of --runs.
  *
  *   npm run bench                              # prints the table
  *   npm run bench -- --write                   # also bench/results.json, the README table, docs/bench-ratios.svg
@@ -11,6 +12,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { registryMemory } from "../../components/kubernetes/registry";
 import { registryS3Defaults } from "../../components/registryConfig";
 import { findTools, installHint } from "./harness/tools";
 import { measure, MiB, peakRssUnderConcurrentPushes } from "./bench/measure";
@@ -37,9 +39,7 @@ async function main() {
     };
     // --scale shrinks every layer, for a quick look; published numbers use 1.
     const scale = Number(argument("--scale") ?? 1);
-    // --redirect: pulls go to presigned MinIO URLs (clients reach MinIO here; no config key does this yet).
-    const storageRedirects = process.argv.includes("--redirect");
-    const options = { tools, version, runs, scale, s3Tuning, storageRedirects, log: (line: string) => console.error(line) } as const;
+    const options = { tools, version, runs, scale, s3Tuning, log: (line: string) => console.error(line) } as const;
 
     const results = await measure(options);
     const report: BenchReport = {
@@ -59,16 +59,27 @@ async function main() {
             multipartcopychunksize: `${s3Tuning.multipartCopyChunkSize / MiB} MiB`,
             multipartcopythresholdsize: `${s3Tuning.multipartCopyThresholdSize / MiB} MiB`,
             multipartcopymaxconcurrency: s3Tuning.multipartCopyMaxConcurrency,
-            ...(storageRedirects ? { redirect: "on (pulls from presigned MinIO URLs)" } : {}),
         },
         runs,
+        cores: os.cpus().length,
         results,
     };
     if (process.argv.includes("--rss")) {
         const uploads = 8;
         const layerMiB = 128;
-        const peak = await peakRssUnderConcurrentPushes(options, uploads, layerMiB);
-        report.memory = { uploads, layerMiB, peakRssMiB: peak / MiB, limitMiB: (2 * s3Tuning.chunkSize * uploads) / MiB + 64 };
+        const limitMiB = (2 * s3Tuning.chunkSize * uploads) / MiB + 64;
+        // Go's default GC, what the Kubernetes registry runs with, and a soft limit at the buffers' need.
+        const settings: Array<[string, string | undefined]> = [
+            ["none (Go's default)", undefined],
+            [`${registryMemory.goMemLimit} (the Kubernetes registry's)`, registryMemory.goMemLimit],
+            [`${limitMiB}MiB`, `${limitMiB}MiB`],
+        ];
+        const runs = [];
+        for (const [label, goMemLimit] of settings) {
+            const { peakRssBytes, seconds } = await peakRssUnderConcurrentPushes(options, uploads, layerMiB, goMemLimit);
+            runs.push({ goMemLimit: label, peakRssMiB: peakRssBytes / MiB, seconds });
+        }
+        report.memory = { uploads, layerMiB, limitMiB, runs };
     }
     const table = markdownTable(report);
     console.log(table);

@@ -25,6 +25,13 @@ export class MinioServer {
         return `http://127.0.0.1:${this.port}`;
     }
 
+    /** The running server's process id (to read its CPU from /proc). */
+    get pid(): number {
+        const pid = this.process?.pid;
+        if (!pid) throw new Error("MinIO is not running");
+        return pid;
+    }
+
     async start(): Promise<void> {
         if (this.port === 0) {
             this.port = await freePort();

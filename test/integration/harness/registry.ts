@@ -34,7 +34,7 @@ export interface RegistryServerArgs {
     events?: { url: string; token: string };
     /** S3 driver settings other than the program's defaults (the bench's sweeps). */
     s3Tuning?: S3Tuning;
-    /** Redirect blob pulls to MinIO, which clients on loopback can reach (the bench's --redirect). */
+    /** Redirect blob pulls to MinIO, which clients on loopback can reach (the bench's redirected pulls). */
     storageRedirects?: boolean;
 }
 
@@ -146,11 +146,16 @@ export class RegistryServer {
         this.args.secrets = { ...this.args.secrets, s3AccessKey: accessKey, s3SecretKey: secretKey };
     }
 
-    /** The registry's peak resident memory so far (VmHWM), in bytes. */
-    peakRssBytes(): number {
+    /** The running registry's process id (to read its memory and CPU from /proc). */
+    get pid(): number {
         const pid = this.process?.pid;
         if (!pid) throw new Error("the registry is not running");
-        const kib = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+        return pid;
+    }
+
+    /** The registry's peak resident memory so far (VmHWM), in bytes. */
+    peakRssBytes(): number {
+        const kib = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${this.pid}/status`, "utf8"))?.[1];
         return Number(kib) * 1024;
     }
 

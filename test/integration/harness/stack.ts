@@ -38,6 +38,8 @@ export interface StackOptions {
     s3Tuning?: RegistryServerArgs["s3Tuning"];
     /** Environment the program adds to MinIO (one process only). */
     minioEnv?: Record<string, string>;
+    /** Go's soft memory limit for the registry (GOMEMLIMIT), as the Kubernetes target sets it; none without. */
+    goMemLimit?: string;
     /** orbit-www's events endpoint and the token the registry sends it. */
     events?: { url: string; token: string };
 }
@@ -88,18 +90,18 @@ export class LocalRegistryStack {
         this.mc.alias("registry", this.minio.endpoint, this.registryS3.accessKey, this.registryS3.secretKey);
         await this.provision();
         this.registry = this.newRegistry("registry");
-        await this.registry.start();
+        await this.registry.start(this.options.goMemLimit ? { GOMEMLIMIT: this.options.goMemLimit } : {});
     }
 
     /** Another registry process on the same storage, http secret and cache: a second replica. */
-    async addReplica(name: string): Promise<RegistryServer> {
-        const replica = this.newRegistry(name);
+    async addReplica(name: string, overrides: Pick<StackOptions, "storageRedirects"> = {}): Promise<RegistryServer> {
+        const replica = this.newRegistry(name, overrides);
         this.replicas.push(replica);
         await replica.start();
         return replica;
     }
 
-    private newRegistry(name: string): RegistryServer {
+    private newRegistry(name: string, overrides: Pick<StackOptions, "storageRedirects"> = {}): RegistryServer {
         return new RegistryServer({
             version: this.version,
             settings: this.options.settings,
@@ -115,7 +117,7 @@ export class LocalRegistryStack {
             healthInterval: "1s",
             events: this.options.events,
             s3Tuning: this.options.s3Tuning,
-            storageRedirects: this.options.storageRedirects,
+            storageRedirects: overrides.storageRedirects ?? this.options.storageRedirects,
         });
     }
 
