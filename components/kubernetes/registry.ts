@@ -31,7 +31,7 @@ export interface KubernetesRegistryArgs {
         tlsSecretName: string;
         clusterIssuer?: string;
         /** minioPublicEndpoint's host, served by the same Ingress (and certificate) from MinIO's Service. */
-        minio?: { host: string; serviceName: pulumi.Input<string>; port: number };
+        minio?: { host: string; serviceName: string; port: number };
     };
     /** The namespace, and the storage the registry needs (bucket, identity, provisioning Job). */
     after: pulumi.Resource[];

@@ -108,10 +108,7 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
                     className: cluster.ingressClassName,
                     tlsSecretName: cluster.tlsSecretName,
                     clusterIssuer: cluster.clusterIssuer,
-                    minio:
-                        minioPublicHost && storage instanceof KubernetesMinio
-                            ? { host: minioPublicHost, serviceName: storage.service.metadata.name, port: minioContainer.apiPort }
-                            : undefined,
+                    minio: minioPublicHost ? { host: minioPublicHost, serviceName: names.minio, port: minioContainer.apiPort } : undefined,
                 },
                 after: [namespace, ...storage.ready, ...(redis ? [redis.deployment] : [])],
             },
