@@ -155,20 +155,28 @@ const projectKeys = configKeys.filter((key) => !foreignKeys[key]);
 
 export const qualifiedKey = (key: ConfigKey) => foreignKeys[key] ?? `${projectName}:${key}`;
 
-export class ConfigError extends Error {
+/**
+ * Bad configuration. A RunError, which Pulumi prints as its message alone; without a stack, so that
+ * nothing formats one either (Pulumi still inspects every error for its trace, and Node 20.20's
+ * util.inspect loops on a source-mapped frame: nodejs/node issue 64011).
+ */
+export class ConfigError extends pulumi.RunError {
     constructor(readonly problems: string[]) {
         super(`Invalid ${projectName} configuration:\n  - ${problems.join("\n  - ")}`);
         this.name = "ConfigError";
+        this.stack = undefined;
     }
 }
 
 const describe = (key: ConfigKey, value: string, allowed: string) =>
     `${qualifiedKey(key)} = ${JSON.stringify(value)} is not allowed; expected ${allowed}`;
 
-const missing = (key: ConfigKey, why: string) => `${qualifiedKey(key)} is not set; ${why} (pulumi config set ${foreignKeys[key] ?? key} …)`;
+const missing = (key: ConfigKey, why: string) =>
+    `${qualifiedKey(key)} is not set; ${why} (scripts/pulumi config set ${foreignKeys[key] ?? key} …)`;
 
 const unknown = (key: string) =>
-    `${projectName}:${key} is not a key this program reads; ` + `did you mean ${closest(key, projectKeys)}? (pulumi config rm ${key})`;
+    `${projectName}:${key} is not a key this program reads; ` +
+    `did you mean ${closest(key, projectKeys)}? (scripts/pulumi config rm ${key})`;
 
 const isKnown = (key: string): key is ConfigKey => (configKeys as string[]).includes(key);
 
@@ -221,7 +229,7 @@ export function parseConfig(raw: RawConfig): OrbitRegistryConfig {
         problems.push(
             describe(
                 "minioReplicas",
-                raw.minioReplicas!,
+                raw.minioReplicas ?? "",
                 "1 on the docker target (one MinIO container); distributed MinIO runs on kubernetes",
             ),
         );
@@ -249,13 +257,13 @@ export function parseConfig(raw: RawConfig): OrbitRegistryConfig {
         problems.push(
             describe(
                 "retiredCredentialsGeneration",
-                raw.retiredCredentialsGeneration!,
+                raw.retiredCredentialsGeneration ?? "",
                 `below ${qualifiedKey("credentialsGeneration")} (${generation}): the current credentials cannot be retired`,
             ),
         );
     }
     const publicEndpointProblem = minioPublicEndpointProblem(raw.minioPublicEndpoint ?? "", raw);
-    if (publicEndpointProblem) problems.push(describe("minioPublicEndpoint", raw.minioPublicEndpoint!, publicEndpointProblem));
+    if (publicEndpointProblem) problems.push(describe("minioPublicEndpoint", raw.minioPublicEndpoint ?? "", publicEndpointProblem));
     if (raw.storage === "s3" && raw.awsRegion === undefined) {
         problems.push(missing("awsRegion", "storage s3 creates the bucket in this region"));
     }

@@ -1,3 +1,5 @@
+import validateCron from "cron-validate";
+import type { OptionPreset } from "cron-validate/lib/types";
 import * as net from "net";
 
 // Each validator returns undefined when the value is fine, or a phrase saying what is allowed.
@@ -77,14 +79,42 @@ export const optionalHttpUrl: Rule = (value) => {
     }
 };
 
-// A CronJob schedule: five fields of numbers, ranges, steps, lists or *, or a macro such as @daily.
-const cronField = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
+// A CronJob schedule as Kubernetes parses it (robfig/cron's standard parser): five fields with their
+// ranges, names such as MON or JAN, "?" for a day, or a macro such as @daily. The API server refuses
+// anything else only when the CronJob is applied, after the rest of the stack has changed.
+const kubernetesCron: OptionPreset = {
+    presetId: "kubernetes",
+    useSeconds: false,
+    useYears: false,
+    useAliases: true,
+    useBlankDay: true,
+    allowOnlyOneBlankDayField: false,
+    allowStepping: true,
+    mustHaveBlankDayField: false,
+    useLastDayOfMonth: false,
+    useLastDayOfWeek: false,
+    useNearestWeekday: false,
+    useNthWeekdayOfMonth: false,
+    seconds: { minValue: 0, maxValue: 59 },
+    minutes: { minValue: 0, maxValue: 59 },
+    hours: { minValue: 0, maxValue: 23 },
+    daysOfMonth: { minValue: 1, maxValue: 31 },
+    months: { minValue: 1, maxValue: 12 },
+    daysOfWeek: { minValue: 0, maxValue: 6 },
+    years: { minValue: 1970, maxValue: 2099 },
+};
 export const cronSchedule: Rule = (value) => {
     if (/^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/.test(value)) return undefined;
-    const fields = value.trim().split(/\s+/);
-    return fields.length === 5 && fields.every((field) => cronField.test(field))
-        ? undefined
-        : 'a cron schedule of five fields (minute hour day-of-month month day-of-week), e.g. "0 3 * * 0", or @daily, @weekly…';
+    const result = validateCron(value, { preset: kubernetesCron });
+    if (result.isValid()) return undefined;
+    const reason = result
+        .getError()
+        .map((error) => error.replace(/ \(Input cron: .*\)$/, "").replace(/\.$/, ""))
+        .join("; ");
+    return (
+        "a cron schedule of five fields (minute 0-59, hour 0-23, day of month 1-31, month 1-12, day of week 0-6), " +
+        `e.g. "0 3 * * 0", or @daily, @weekly… (${reason})`
+    );
 };
 
 // RFC 1123 label, as Kubernetes requires of namespace names.

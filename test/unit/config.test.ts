@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
+import * as languageHostErrors from "@pulumi/pulumi/cmd/run/error";
 import { ConfigError, parseConfig, RawConfig, readRawConfig } from "../../components/config";
 import { mockedResourceCount, runProgram } from "../helpers/mockProgram";
 import { stackConfig } from "../helpers/stackConfig";
@@ -38,7 +39,7 @@ describe("configuration", () => {
     it("refuses a mistyped key instead of ignoring it, naming the nearest valid one", () => {
         const problems = problemsOf({ registyPort: "5055" });
         assert.deepStrictEqual(problems, [
-            "orbit-registry:registyPort is not a key this program reads; did you mean registryPort? (pulumi config rm registyPort)",
+            "orbit-registry:registyPort is not a key this program reads; did you mean registryPort? (scripts/pulumi config rm registyPort)",
         ]);
     });
 
@@ -148,11 +149,29 @@ describe("configuration", () => {
     });
 
     it("rejects a gcSchedule that is no cron schedule, and accepts the usual ones", () => {
-        for (const schedule of ["0 3 * *", "every sunday", "0 3 * * 0 extra", "61x * * * *"])
+        for (const schedule of ["0 3 * *", "every sunday", "0 3 * * 0 extra", "61x * * * *", "0 3 L * *"])
             assertRejected({ gcSchedule: schedule }, /a cron schedule of five fields/);
-        for (const schedule of ["0 3 * * 0", "*/15 * * * *", "30 2 1,15 * 1-5", "@daily"]) {
+        for (const schedule of ["0 3 * * 0", "*/15 * * * *", "30 2 1,15 * 1-5", "@daily", "0 3 * * SUN", "0 3 ? JAN MON-FRI"]) {
             const parsed = parseConfig(stackConfig("prod", { gcSchedule: schedule }));
             assert.strictEqual(parsed.target === "kubernetes" && parsed.kubernetes.gc?.schedule, schedule);
+        }
+    });
+
+    it("refuses a cron field out of its range, as the API server would only when applying the CronJob", () => {
+        for (const [schedule, reason] of [
+            ["61 * * * *", /'61' of minutes field is bigger than upper limit '59'/],
+            ["0 25 * * *", /'25' of hours field is bigger than upper limit '23'/],
+            ["0 3 0 * *", /'0' of daysOfMonth field is smaller than lower limit '1'/],
+            ["0 3 * 13 *", /'13' of months field is bigger than upper limit '12'/],
+            ["0 3 * * 7", /'7' of daysOfWeek field is bigger than upper limit '6'/],
+        ] as const) {
+            const problems = problemsOf({ target: "kubernetes", ingressHost: "registry.example.com", gcSchedule: schedule });
+            assert.strictEqual(problems.length, 1, problems.join("\n"));
+            assert.match(
+                problems[0],
+                /^orbit-registry:gcSchedule = ".*" is not allowed; expected empty, or a cron schedule of five fields/,
+            );
+            assert.match(problems[0], reason);
         }
     });
 
@@ -224,7 +243,7 @@ describe("configuration", () => {
             const problems = prodProblems({ storage: "s3" });
             assert.match(
                 problems[0],
-                /^aws:region is not set; storage s3 creates the bucket in this region \(pulumi config set aws:region/,
+                /^aws:region is not set; storage s3 creates the bucket in this region \(scripts\/pulumi config set aws:region/,
             );
         });
         it("rejects a malformed aws:region", () => {
@@ -238,13 +257,36 @@ describe("configuration", () => {
         delete raw.bucketName;
         assert.throws(
             () => parseConfig(raw),
-            /orbit-registry:bucketName is not set; Pulumi.yaml declares its default \(pulumi config set bucketName/,
+            /orbit-registry:bucketName is not set; Pulumi.yaml declares its default \(scripts\/pulumi config set bucketName/,
         );
     });
 
     it("lists every bad key in one error", () => {
         const problems = problemsOf({ registryPort: "0", bindAddress: "lan", registryImage: "registry:latest" });
         assert.strictEqual(problems.length, 3);
+    });
+
+    it("fails as a RunError without a stack, which Pulumi prints as the plain message", () => {
+        // What the Node language host does with an error the program throws (cmd/run/run.js): a
+        // RunError's message alone, and every error once more through defaultErrorMessage, whose
+        // util.inspect of a stack is what hangs on Node 20.20 (nodejs/node issue 64011).
+        const { defaultErrorMessage } = languageHostErrors as unknown as { defaultErrorMessage: (error: unknown) => string };
+        const error = (() => {
+            try {
+                parseConfig(stackConfig("dev", { registryPort: "0" }));
+            } catch (thrown) {
+                return thrown as Error;
+            }
+            return assert.fail("accepted");
+        })();
+        assert.ok(pulumi.RunError.isInstance(error));
+        assert.strictEqual(error.stack, undefined);
+        assert.strictEqual(defaultErrorMessage(error), error.message);
+        assert.strictEqual(
+            error.message,
+            'Invalid orbit-registry configuration:\n  - orbit-registry:registryPort = "0" is not allowed; ' +
+                "expected an integer port from 1 to 65535",
+        );
     });
 
     it("fails before the first resource is declared", async () => {

@@ -56,6 +56,24 @@ describe("GitHub Actions workflows", () => {
         );
     });
 
+    it("runs the Node.js release the suites run on (scripts/setup-node.sh), one that engines admits and that is not 20", () => {
+        const suites = /^NODE_VERSION="(\d+)\.\d+\.\d+"$/m.exec(
+            fs.readFileSync(path.resolve(__dirname, "../../scripts/setup-node.sh"), "utf8"),
+        );
+        assert.ok(suites, "setup-node.sh pins NODE_VERSION");
+        const engines = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../package.json"), "utf8")).engines.node as string;
+        const minimum = Number(/^>=(\d+)$/.exec(engines)?.[1]);
+        // Node.js 20 reached its end of life in April 2026; 22 and 24 are supported releases.
+        assert.ok(minimum >= 22 && minimum <= Number(suites[1]), `engines ${engines}`);
+        for (const file of workflowFiles) {
+            const versions = Object.values(jobsOf(file)).flatMap((job) =>
+                (job.steps as Step[]).filter((s) => s.uses?.startsWith("actions/setup-node")).map((s) => String(s.with?.["node-version"])),
+            );
+            assert.ok(versions.length > 0, file);
+            assert.deepStrictEqual([...new Set(versions)], [suites[1]], file);
+        }
+    });
+
     it("pins pulumi/actions to a major version and takes backend and passphrase from secrets only", () => {
         for (const file of workflowFiles) {
             for (const step of pulumiSteps(file)) {
