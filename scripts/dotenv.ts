@@ -30,7 +30,9 @@ export function selectEnv(outputs: Record<string, unknown>, name: string): Recor
     }
     const env = outputs[name];
     if (env === "[secret]") throw new Error(`${name} is still masked: read the outputs with --show-secrets`);
-    if (!env || typeof env !== "object") throw new Error(`the stack has no ${name} output: run 'pulumi up' first`);
+    if (!env || typeof env !== "object") {
+        throw new Error(`the stack has no ${name} output: run 'npm run up:dev' or 'scripts/pulumi up' first`);
+    }
     return env as Record<string, string>;
 }
 

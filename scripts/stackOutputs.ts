@@ -1,5 +1,6 @@
-import { execFileSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as path from "path";
 import { RegistryCredentials } from "../operations/registryApi";
 
 /** The value after `flag` on the command line, if any. */
@@ -8,30 +9,36 @@ export function option(args: string[], flag: string): string | undefined {
     return i >= 0 ? args[i + 1] : undefined;
 }
 
+/** `pulumi` on the project's local state, unless PULUMI_BACKEND_URL names another backend (scripts/pulumi). */
+export const pulumiWrapper = path.join(__dirname, "pulumi");
+
 /**
  * The stack's outputs with secrets shown: from a saved `pulumi stack output --json --show-secrets`
- * (`--outputs FILE`; dotenv calls it `--json FILE`), or from the Pulumi CLI for `--stack` (the
+ * (`--outputs FILE`; dotenv calls it `--json FILE`), or through scripts/pulumi for `--stack` (the
  * current stack without one).
  */
 export function readStackOutputs(args: string[], fileFlag = "--outputs"): Record<string, unknown> {
     const jsonFile = option(args, fileFlag);
     const stack = option(args, "--stack");
     let json: string;
-    try {
-        json = jsonFile
-            ? fs.readFileSync(jsonFile, "utf8")
-            : execFileSync("pulumi", ["stack", "output", "--json", "--show-secrets", ...(stack ? ["--stack", stack] : [])], {
-                  encoding: "utf8",
-                  stdio: ["ignore", "pipe", "inherit"],
-              });
-    } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-        throw new Error(
-            jsonFile
-                ? `${jsonFile} does not exist`
-                : `the Pulumi CLI is not on PATH; install it, or pass ${fileFlag} FILE with a saved ` +
-                      "`pulumi stack output --json --show-secrets`",
+    if (jsonFile) {
+        if (!fs.existsSync(jsonFile)) throw new Error(`${jsonFile} does not exist`);
+        json = fs.readFileSync(jsonFile, "utf8");
+    } else {
+        const result = spawnSync(
+            "bash",
+            [pulumiWrapper, "stack", "output", "--json", "--show-secrets", ...(stack ? ["--stack", stack] : [])],
+            { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
         );
+        if (result.error) throw new Error(`could not run ${pulumiWrapper}: ${result.error.message}`);
+        if (result.status === 127) {
+            throw new Error(
+                `the Pulumi CLI is not on PATH; install it, or pass ${fileFlag} FILE with a saved ` +
+                    "`pulumi stack output --json --show-secrets`",
+            );
+        }
+        if (result.status !== 0) throw new Error(`pulumi stack output failed (exit ${result.status}); see its message above`);
+        json = result.stdout;
     }
     try {
         return JSON.parse(json) as Record<string, unknown>;
@@ -48,7 +55,7 @@ export function registryAccess(outputs: Record<string, unknown>, urlOverride?: s
     const env = outputs.buildServiceEnv;
     if (env === "[secret]") throw new Error("buildServiceEnv is still masked: read the outputs with --show-secrets");
     if (!env || typeof env !== "object" || typeof outputs.registryUrl !== "string") {
-        throw new Error("the stack has no registryUrl or buildServiceEnv output: run 'pulumi up' first");
+        throw new Error("the stack has no registryUrl or buildServiceEnv output: run 'npm run up:dev' or 'scripts/pulumi up' first");
     }
     const { ORBIT_REGISTRY_USER: user, ORBIT_REGISTRY_PASS: password } = env as Record<string, string>;
     const host = outputs.registryUrl;

@@ -11,11 +11,13 @@ interface ProjectFile {
 
 /**
  * A stack's effective configuration, as `pulumi up` sees it: Pulumi.yaml's declared defaults,
- * overlaid with Pulumi.<stack>.yaml, overlaid with `overrides`. Mocks apply no defaults themselves.
+ * overlaid with Pulumi.<stack>.yaml (none for dev, which is the defaults: its file is each clone's
+ * own), overlaid with `overrides`. Mocks apply no defaults themselves.
  */
-export function stackConfig(stack: string, overrides: RawConfig = {}): RawConfig {
+export type StackName = "dev" | "prod";
+export function stackConfig(stack: StackName, overrides: RawConfig = {}): RawConfig {
     const project = parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as ProjectFile;
-    const stackFile = parse(fs.readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8")) as {
+    const stackFile = (stack === "dev" ? {} : parse(fs.readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8"))) as {
         config?: Record<string, unknown>;
     };
     const raw: Record<string, string> = {};

@@ -5,11 +5,11 @@ import { minioNotExposed, registryAuthAndRedirects } from "../../policy/policies
 import { K, KubeObject, named, objectsOf } from "../helpers/kubernetesObjects";
 import { DeclaredResource, plain, runProgram, StackRun } from "../helpers/mockProgram";
 import { policyInputsOf, violations } from "../helpers/policyHarness";
-import { stackConfig } from "../helpers/stackConfig";
+import { StackName, stackConfig } from "../helpers/stackConfig";
 
 const container = "docker:index/container:Container";
 
-function problemOf(stack: string, overrides: RawConfig): string {
+function problemOf(stack: StackName, overrides: RawConfig): string {
     try {
         parseConfig(stackConfig(stack, overrides));
     } catch (error) {
@@ -21,14 +21,14 @@ function problemOf(stack: string, overrides: RawConfig): string {
 }
 
 describe("minioPublicEndpoint: the configuration", () => {
-    const rejected = (stack: string, value: string, overrides: RawConfig = {}) => {
+    const rejected = (stack: StackName, value: string, overrides: RawConfig = {}) => {
         const problem = problemOf(stack, { minioPublicEndpoint: value, ...overrides });
         assert.ok(problem.includes(`orbit-registry:minioPublicEndpoint = ${JSON.stringify(value)}`), problem);
         return problem;
     };
 
     it("is off by default on both stacks", () => {
-        for (const stack of ["dev", "prod"]) {
+        for (const stack of ["dev", "prod"] as const) {
             const config = parseConfig(stackConfig(stack));
             assert.ok(config.storage === "minio");
             assert.strictEqual(config.minio.publicEndpoint, undefined);

@@ -7,12 +7,12 @@ import { describeReport } from "../../scripts/gc";
 
 const root = path.resolve(__dirname, "../..");
 
-/** A script as `npm run` starts it, with a PATH that has node and nothing else (no Pulumi CLI). */
+/** A script as `npm run` starts it, with a PATH that has node and the system's tools, but no Pulumi CLI. */
 function runScript(script: string, args: string[]) {
     const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(root, "scripts", script), ...args], {
         cwd: root,
         encoding: "utf8",
-        env: { PATH: path.dirname(process.execPath), HOME: os.tmpdir() },
+        env: { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`, HOME: os.tmpdir() },
         timeout: 60_000,
     });
     return { code: result.status, stderr: result.stderr };

@@ -16,9 +16,9 @@ import {
 import { RawConfig } from "../../components/config";
 import { runProgram } from "../helpers/mockProgram";
 import { PolicyInput, policyInputsOf, violations } from "../helpers/policyHarness";
-import { stackConfig } from "../helpers/stackConfig";
+import { StackName, stackConfig } from "../helpers/stackConfig";
 
-const stacks: Record<string, [string, RawConfig]> = {
+const stacks: Record<string, [StackName, RawConfig]> = {
     dev: ["dev", {}],
     prod: ["prod", {}],
     "kubernetes+s3": ["prod", { storage: "s3", awsRegion: "eu-west-1" }],

@@ -1,0 +1,124 @@
+import * as assert from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { FreshClone, PulumiCall } from "../helpers/fakePulumi";
+
+const root = path.resolve(__dirname, "../..");
+
+/** The shell blocks of a Markdown file, each as its lines. */
+function shellBlocks(file: string): string[][] {
+    const markdown = fs.readFileSync(path.join(root, file), "utf8");
+    return [...markdown.matchAll(/^```(?:sh|bash)\n([\s\S]*?)^```/gm)].map((match) => match[1].split("\n").filter(Boolean));
+}
+
+/** Lines a user runs that reach Pulumi: the CLI itself, the wrapper, or a script that reads a stack. */
+const reachesPulumi = (line: string) =>
+    /(^|[\s;&|])(scripts\/)?pulumi\s/.test(line.replace(/#.*$/, "")) || /npm run (--silent )?(up:dev|\w+ -- .*--stack\b)/.test(line);
+
+const documents = () => [
+    "README.md",
+    ...fs
+        .readdirSync(path.join(root, "docs"))
+        .filter((f) => f.endsWith(".md"))
+        .map((f) => `docs/${f}`),
+    "policy/README.md",
+];
+
+describe("every documented command on the project's local state, from a new shell in a fresh clone", function () {
+    this.timeout(600_000);
+    let clone: FreshClone;
+    const stateOf = (c: FreshClone) => `file://${c.dir}/.pulumi-state`;
+    const assertLocalState = (calls: PulumiCall[], what: string, c = clone) => {
+        for (const call of calls) {
+            assert.strictEqual(call.backend, stateOf(c), `${what}: pulumi ${call.args} ran without the local state`);
+            assert.strictEqual(call.passphraseFile, `${c.dir}/.pulumi-state/dev.passphrase`, `${what}: pulumi ${call.args}`);
+        }
+    };
+
+    before(() => {
+        clone = new FreshClone();
+    });
+    after(() => clone?.remove());
+
+    it("npm run up:dev creates and selects dev, runs pulumi up with the flags given, and leaves git status clean", () => {
+        const { calls, status, output } = clone.run("npm run --silent up:dev -- --yes");
+        assert.strictEqual(status, 0, output);
+        assert.deepStrictEqual(
+            calls.map((c) => c.args),
+            ["stack select --create dev", "up --stack dev --yes"],
+        );
+        assertLocalState(calls, "npm run up:dev");
+        const passphrase = path.join(clone.dir, ".pulumi-state/dev.passphrase");
+        assert.strictEqual(fs.statSync(passphrase).mode & 0o777, 0o600);
+        assert.ok(fs.readFileSync(passphrase, "utf8").length >= 40);
+        assert.match(fs.readFileSync(path.join(clone.dir, "Pulumi.dev.yaml"), "utf8"), /^encryptionsalt: /m, "the CLI wrote its salt");
+        assert.strictEqual(clone.gitStatus(), "", "the main job changed tracked files");
+    });
+
+    it("tracks no stack file holding an encryptionsalt, which a clone with its own passphrase could not open", () => {
+        const tracked = execFileSync("git", ["ls-files", "Pulumi.*.yaml"], { cwd: root, encoding: "utf8" }).split("\n").filter(Boolean);
+        assert.deepStrictEqual(tracked, ["Pulumi.prod.yaml"]);
+        for (const file of tracked) assert.doesNotMatch(fs.readFileSync(path.join(root, file), "utf8"), /encryptionsalt/, file);
+    });
+
+    for (const document of documents()) {
+        const blocks = shellBlocks(document).filter((lines) => lines.some(reachesPulumi));
+        if (blocks.length === 0) continue;
+        it(`${document}: each command that reaches Pulumi finds the stack's state and passphrase`, () => {
+            for (const lines of blocks) {
+                // What a block exports holds for the lines after it, as in the shell the user pastes it into.
+                const exported: Record<string, string> = {};
+                for (const line of lines) {
+                    const assignment = /^export ([A-Z_]+)=(\S*)/.exec(line);
+                    if (assignment) exported[assignment[1]] = assignment[2];
+                    if (!reachesPulumi(line)) continue;
+                    // Placeholders such as <stack> or '<urn of …>' become a word.
+                    const { calls, output } = clone.run(line.replace(/<[^>]*>/g, "placeholder"), exported);
+                    assert.ok(calls.length > 0, `${line}: never reached pulumi\n${output}`);
+                    if (exported.PULUMI_BACKEND_URL) {
+                        for (const call of calls) {
+                            assert.strictEqual(call.backend, exported.PULUMI_BACKEND_URL, line);
+                            assert.ok(call.passphraseSet || call.passphraseFile, `${line}: no passphrase`);
+                        }
+                    } else {
+                        assertLocalState(calls, line);
+                    }
+                }
+            }
+            assert.strictEqual(clone.gitStatus(), "", `${document}'s commands changed tracked files`);
+        });
+    }
+
+    it("selects the dev stack first in a clone that has none, so a bare `config set` works", () => {
+        const second = new FreshClone();
+        try {
+            const { calls, status, output } = second.run("scripts/pulumi config set registryPort 5055");
+            assert.strictEqual(status, 0, output);
+            assert.deepStrictEqual(
+                calls.map((c) => c.args),
+                ["stack --show-name", "stack select --create dev", "config set registryPort 5055"],
+            );
+            assertLocalState(calls, "scripts/pulumi config set", second);
+            assert.deepStrictEqual(second.run("scripts/pulumi stack output --stack dev").calls.length, 1, "--stack names the stack");
+        } finally {
+            second.remove();
+        }
+    });
+
+    it("leaves the backend and passphrase a user exported alone", () => {
+        const { calls } = clone.run("scripts/pulumi preview --stack prod", {
+            PULUMI_BACKEND_URL: "s3://fake-state-bucket",
+            PULUMI_CONFIG_PASSPHRASE: "fake-passphrase",
+        });
+        assert.deepStrictEqual(calls, [
+            { args: "preview --stack prod", backend: "s3://fake-state-bucket", passphraseFile: "", passphraseSet: true },
+        ]);
+    });
+
+    it("says where to get the Pulumi CLI when it is missing", () => {
+        const result = clone.run("scripts/pulumi up", { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin` });
+        assert.strictEqual(result.status, 127);
+        assert.match(result.output, /The Pulumi CLI is not installed: see https:\/\/www\.pulumi\.com\/docs\/install\//);
+    });
+});
