@@ -7,6 +7,7 @@ import { DeployedRegistry } from "./deployedRegistry";
 import { DockerRegistry } from "./docker/registry";
 import { DockerTarget } from "./docker/target";
 import { KubernetesTarget } from "./kubernetes/target";
+import { StackGuard } from "./guard/stackGuard";
 import { StoragePlan } from "./storage";
 
 /** The stack outputs Orbit's apps and operators read. */
@@ -27,7 +28,21 @@ export class OrbitRegistry extends pulumi.ComponentResource {
     readonly outputs: OrbitRegistryOutputs;
 
     constructor(name: string, config: OrbitRegistryConfig, storageLayout: string, opts?: pulumi.ComponentResourceOptions) {
-        super("orbit:registry:OrbitRegistry", name, {}, opts);
+        // Every resource below waits for the guard: when its check refuses the deployment, nothing has changed.
+        const guarded: { by?: StackGuard } = {};
+        const afterGuard: pulumi.ResourceTransformation = ({ props, opts: childOpts, resource }) =>
+            guarded.by && resource !== guarded.by && resource instanceof pulumi.CustomResource
+                ? { props, opts: pulumi.mergeOptions(childOpts, { dependsOn: [guarded.by] }) }
+                : undefined;
+        super("orbit:registry:OrbitRegistry", name, {}, { ...opts, transformations: [afterGuard, ...(opts?.transformations ?? [])] });
+        guarded.by = new StackGuard(
+            `${name}-guard`,
+            {
+                storageLayout,
+                layoutChangeAllowed: config.target === "kubernetes" && config.kubernetes.minioLayoutChange,
+            },
+            { parent: this },
+        );
         const credentials = new Credentials(
             `${name}-credentials`,
             { registryUser: config.registryUser, generations: config.credentials, events: config.eventsUrl !== undefined },

@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, OrbitRegistryConfig, parseConfig, qualifiedKey, RawConfig } from "./config";
+import { OrbitRegistryConfig, parseConfig, RawConfig } from "./config";
 import { layoutName } from "./minioLayout";
 import { OrbitRegistry, OrbitRegistryOutputs } from "./orbitRegistry";
-import { previousOutput } from "./previousDeployment";
 
 /** What stores the images: `s3`, or `minio:<pods>x<drives per pod>`; exported as the storageLayout output. */
 export function storageLayoutOf(config: OrbitRegistryConfig): string {
@@ -11,31 +10,11 @@ export function storageLayoutOf(config: OrbitRegistryConfig): string {
 }
 
 /**
- * A new MinIO layout is a new, empty MinIO: an existing stack gets one only when told so
- * (minioLayoutChange), after its data was moved.
+ * The whole program: validate the stack's configuration, then declare the registry. A bad value
+ * throws here, before the first resource exists, so nothing is ever half-created; what only the
+ * previous deployment can tell (a new MinIO layout) the registry's StackGuard checks.
  */
-function refuseSilentLayoutChange(config: OrbitRegistryConfig, previous: unknown): void {
-    const next = storageLayoutOf(config);
-    if (typeof previous !== "string" || !previous.startsWith("minio:") || !next.startsWith("minio:") || previous === next) return;
-    if (config.target === "kubernetes" && config.kubernetes.minioLayoutChange) return;
-    throw new ConfigError([
-        `${qualifiedKey("minioReplicas")} and ${qualifiedKey("minioDrivesPerPod")} change this stack's MinIO from ${previous} ` +
-            `to ${next}: that deploys a new, empty MinIO. Move the data as the README's "Scaling out" shows, then ` +
-            `pulumi config set minioLayoutChange true`,
-    ]);
-}
-
-/**
- * The whole program: validate the stack's configuration and compare its storage layout with the
- * previous deployment's, then declare the registry. A bad value throws here, before the first
- * resource exists, so nothing is ever half-created.
- */
-export async function orbitRegistryProgram(
-    raw: RawConfig,
-    opts?: pulumi.ComponentResourceOptions,
-    previous: (name: string) => Promise<unknown> = previousOutput,
-): Promise<OrbitRegistryOutputs> {
+export function orbitRegistryProgram(raw: RawConfig, opts?: pulumi.ComponentResourceOptions): OrbitRegistryOutputs {
     const config = parseConfig(raw);
-    refuseSilentLayoutChange(config, await previous("storageLayout"));
     return new OrbitRegistry("orbit-registry", config, storageLayoutOf(config), opts).outputs;
 }

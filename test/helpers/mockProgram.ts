@@ -71,15 +71,9 @@ function providerOutputs(type: string, name: string, secrets: SecretSource): Rec
 export let mockedResourceCount = 0;
 
 /**
- * Runs the whole program under Pulumi mocks with `raw` as the stack's configuration and `previous`
- * as the outputs of the stack's previous deployment (none: a new stack).
+ * Runs the whole program under Pulumi mocks with `raw` as the stack's configuration.
  */
-export async function runProgram(
-    raw: RawConfig,
-    stack = "test",
-    secrets: SecretSource = fakeSecrets,
-    previous: Record<string, unknown> = {},
-): Promise<StackRun> {
+export async function runProgram(raw: RawConfig, stack = "test", secrets: SecretSource = fakeSecrets): Promise<StackRun> {
     mockedResourceCount = 0;
     const mocked = new Map<string, { inputs: Record<string, unknown>; provider?: string }>();
     const declared: Omit<DeclaredResource, "inputs" | "provider">[] = [];
@@ -101,18 +95,14 @@ export async function runProgram(
         Object.fromEntries(Object.entries(raw).map(([key, value]) => [qualifiedKey(key as ConfigKey), value as string])),
     );
 
-    const programOutputs = await orbitRegistryProgram(
-        raw,
-        {
-            transformations: [
-                ({ type, name, opts }) => {
-                    declared.push({ type, name, opts, parentName: (opts.parent as { __name?: string })?.__name });
-                    return undefined;
-                },
-            ],
-        },
-        async (name) => previous[name],
-    );
+    const programOutputs = orbitRegistryProgram(raw, {
+        transformations: [
+            ({ type, name, opts }) => {
+                declared.push({ type, name, opts, parentName: (opts.parent as { __name?: string })?.__name });
+                return undefined;
+            },
+        ],
+    });
 
     const outputs: StackRun["outputs"] = {};
     for (const [key, output] of Object.entries(programOutputs)) {

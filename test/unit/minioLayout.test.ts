@@ -1,10 +1,9 @@
 import * as assert from "assert";
-import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseConfig } from "../../components/config";
 import { MinioLayout, minioLayout } from "../../components/minioLayout";
-import { previousOutput } from "../../components/previousDeployment";
+import { stackGuardProvider } from "../../components/guard/stackGuardProvider";
 import { K, KubeObject, matches, named, objectsOf } from "../helpers/kubernetesObjects";
-import { mockedResourceCount, runProgram, StackRun } from "../helpers/mockProgram";
+import { dependsOnNames, runProgram, StackRun } from "../helpers/mockProgram";
 import { stackConfig } from "../helpers/stackConfig";
 
 const layoutOf = (pods: number, drives: number) => {
@@ -136,37 +135,39 @@ describe("prod with distributed MinIO (minioReplicas 4, minioDrivesPerPod 2)", (
 });
 
 describe("changing the MinIO layout of an existing stack", () => {
-    const distributed = stackConfig("prod", { minioReplicas: "4" });
+    const guardOf = (run: StackRun) => run.one("pulumi-nodejs:dynamic/orbit-registry:StackGuard");
+    const check = async (olds: Record<string, unknown>, news: Record<string, unknown>) =>
+        (await stackGuardProvider.check!(olds, news)).failures ?? [];
 
-    it("is refused before any resource is declared, naming the keys and the way out", async () => {
-        await assert.rejects(runProgram(distributed, "prod", undefined, { storageLayout: "minio:1x1" }), (error: ConfigError) => {
-            assert.match(error.problems[0], /change this stack's MinIO from minio:1x1 to minio:4x1: that deploys a new, empty MinIO/);
-            assert.match(error.problems[0], /pulumi config set minioLayoutChange true/);
-            return true;
-        });
-        assert.strictEqual(mockedResourceCount, 0);
+    it("hands the stack's guard the layout and whether a change is allowed, and makes every resource wait for it", async () => {
+        const run = await runProgram(stackConfig("prod", { minioReplicas: "4" }), "prod");
+        const guard = guardOf(run);
+        assert.strictEqual(guard.inputs.storageLayout, "minio:4x1");
+        assert.strictEqual(guard.inputs.layoutChangeAllowed, false);
+        assert.strictEqual(guard.parentName, "orbit-registry");
+        const custom = run.resources.filter((r) => r !== guard && !r.type.startsWith("orbit:"));
+        const notWaiting = custom.filter((r) => !dependsOnNames(r).includes(guard.name)).map((r) => r.name);
+        assert.deepStrictEqual(notWaiting, []);
+        const allowed = guardOf(await runProgram(stackConfig("prod", { minioReplicas: "4", minioLayoutChange: "true" }), "prod"));
+        assert.strictEqual(allowed.inputs.layoutChangeAllowed, true);
     });
 
-    it("goes ahead with minioLayoutChange, on a new stack, or when the layout is unchanged", async () => {
-        await runProgram({ ...distributed, minioLayoutChange: "true" }, "prod", undefined, { storageLayout: "minio:1x1" });
-        await runProgram(distributed, "prod", undefined, {});
-        await runProgram(distributed, "prod", undefined, { storageLayout: "minio:4x1" });
-    });
-
-    it("reads the previous layout from the stack's own outputs", async () => {
-        await pulumi.runtime.setMocks(
-            {
-                newResource: (args) => ({
-                    id: args.name,
-                    state: args.type === "pulumi:pulumi:StackReference" ? { outputs: { storageLayout: "minio:1x1" } } : {},
-                }),
-                call: (args) => args.inputs,
-            },
-            "orbit-registry",
-            "prod",
-            false,
-            "organization",
+    it("is refused by the guard's check (at preview, before anything changes), naming the keys and the way out", async () => {
+        const failures = await check(
+            { storageLayout: "minio:1x1", layoutChangeAllowed: false },
+            { storageLayout: "minio:4x1", layoutChangeAllowed: false },
         );
-        assert.strictEqual(await previousOutput("storageLayout"), "minio:1x1");
+        assert.strictEqual(failures.length, 1);
+        assert.match(failures[0].reason, /orbit-registry:minioReplicas and orbit-registry:minioDrivesPerPod change this stack's MinIO/);
+        assert.match(failures[0].reason, /from minio:1x1 to minio:4x1: that deploys a new, empty MinIO/);
+        assert.match(failures[0].reason, /scripts\/pulumi config set minioLayoutChange true/);
+    });
+
+    it("goes ahead with minioLayoutChange, on a new stack, when the layout is unchanged, and between MinIO and S3", async () => {
+        const layout = (storageLayout: string, layoutChangeAllowed = false) => ({ storageLayout, layoutChangeAllowed });
+        assert.deepStrictEqual(await check(layout("minio:1x1"), layout("minio:4x1", true)), []);
+        assert.deepStrictEqual(await check({}, layout("minio:4x1")), []);
+        assert.deepStrictEqual(await check(layout("minio:4x2"), layout("minio:4x2")), []);
+        assert.deepStrictEqual(await check(layout("s3"), layout("minio:1x1")), []);
     });
 });
