@@ -51,6 +51,14 @@ export const registryLogLevels = ["error", "warn", "info", "debug"] as const;
 export type RegistryLogLevel = (typeof registryLogLevels)[number];
 
 const htpasswdRealm = "orbit-registry";
+
+/**
+ * The storage driver check: a listing of the bucket every `intervalSeconds`. Distribution reports
+ * healthy until the first check fails (its first run is one interval after start), so probes look
+ * only after `firstVerdictSeconds`: a registry whose bucket is gone never looks healthy. One failure
+ * is enough for the endpoint; the probes' own retries ride out a passing error.
+ */
+export const storageHealthCheck = { intervalSeconds: 10, threshold: 1, firstVerdictSeconds: 12 } as const;
 export const registryDrainTimeout = "25s";
 const MiB = 1024 * 1024;
 /**
@@ -121,7 +129,11 @@ export function renderRegistryConfig(options: RegistryConfigOptions): string {
             debug: { addr: options.debugAddr, prometheus: { enabled: true, path: "/metrics" } },
         },
         health: {
-            storagedriver: { enabled: true, interval: options.healthInterval ?? "10s", threshold: 3 },
+            storagedriver: {
+                enabled: true,
+                interval: options.healthInterval ?? `${storageHealthCheck.intervalSeconds}s`,
+                threshold: storageHealthCheck.threshold,
+            },
         },
         // Clients fetch such layers from the URLs themselves (Windows base images do this); the
         // registry never does. Without an allow list it refuses every manifest that names one.

@@ -2,6 +2,7 @@ import * as minio from "@pulumi/minio";
 import * as pulumi from "@pulumi/pulumi";
 import { registryBucketPolicy, registryPolicyName } from "../bucketPolicy";
 import { generationSuffix } from "../credentialGenerations";
+import { BucketEmptier } from "./bucketEmptier";
 import type { StorageIdentity } from "../credentials";
 
 export interface MinioBucketArgs {
@@ -64,8 +65,21 @@ export class MinioBucket extends pulumi.ComponentResource {
             return [user, attachment];
         });
 
+        // Deleted before the bucket it depends on, and after the registry that waits for it (ready).
+        const emptier = new BucketEmptier(
+            `${name}-emptier`,
+            {
+                endpoint: pulumi.interpolate`http://${args.server}`,
+                accessKey: args.rootUser,
+                secretKey: args.rootPassword,
+                bucket: bucket.bucket,
+                emptyOnDelete: !args.protectData,
+            },
+            { parent: this, dependsOn: [bucket] },
+        );
+
         this.bucketName = bucket.bucket;
-        this.ready = [bucket, policy, ...users];
+        this.ready = [bucket, policy, ...users, emptier];
         this.registerOutputs({ bucketName: this.bucketName });
     }
 }

@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { names } from "../names";
+import { storageHealthCheck } from "../registryConfig";
 import { RegistryFiles } from "../registryFiles";
 import { distributionContainer } from "../upstream";
 
@@ -47,12 +48,14 @@ export class DockerRegistry extends pulumi.ComponentResource {
                 ports: [{ internal: httpPort, external: args.hostPort, ip: args.bindAddress, protocol: "tcp" }],
                 networksAdvanced: args.networks.map((network) => ({ name: network, aliases: [names.registry] })),
                 healthcheck: {
-                    // The debug listener serves the health endpoint, which fails while the storage driver does.
+                    // The debug listener serves the health endpoint, which fails while the storage driver does;
+                    // the first probe comes once the registry has checked its storage (storageHealthCheck).
                     tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${debugPort}${healthPath}`],
-                    interval: "10s",
+                    startInterval: `${storageHealthCheck.firstVerdictSeconds}s`,
+                    interval: `${storageHealthCheck.firstVerdictSeconds}s`,
+                    startPeriod: "30s",
                     timeout: "5s",
                     retries: 5,
-                    startPeriod: "10s",
                 },
                 restart: "unless-stopped",
                 wait: true,

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { names } from "../names";
+import { storageHealthCheck } from "../registryConfig";
 import { RegistryFiles } from "../registryFiles";
 import { distributionContainer } from "../upstream";
 import { contentName } from "./naming";
@@ -118,6 +119,8 @@ export class KubernetesRegistry extends pulumi.ComponentResource {
                                     // /debug/health fails while the storage driver does: such a pod leaves the Service.
                                     readinessProbe: {
                                         httpGet: { path: healthPath, port: "debug" },
+                                        // Ready only once the registry has checked its storage (storageHealthCheck).
+                                        initialDelaySeconds: storageHealthCheck.firstVerdictSeconds,
                                         periodSeconds: 5,
                                         timeoutSeconds: 3,
                                         failureThreshold: 3,

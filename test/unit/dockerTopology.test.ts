@@ -2,6 +2,7 @@ import * as assert from "assert";
 import { compareSync } from "bcryptjs";
 import { parse } from "yaml";
 import { registryBucketPolicy } from "../../components/bucketPolicy";
+import { storageHealthCheck } from "../../components/registryConfig";
 import { aliasesOf, DeclaredResource, dependsOnNames, fakeImageId, isSecret, plain, runProgram, StackRun } from "../helpers/mockProgram";
 import { stackConfig } from "../helpers/stackConfig";
 
@@ -245,6 +246,15 @@ describe("dev stack (target docker, storage minio)", () => {
             assert.strictEqual(new URL(url).pathname, "/debug/health");
             assert.strictEqual(new URL(url).host, config.http.debug.addr);
             assert.strictEqual(registry.inputs.restart, "unless-stopped");
+        });
+
+        it("is first probed once the registry has checked its storage, so a lost bucket never looks healthy", () => {
+            const healthcheck = registry.inputs.healthcheck as { startInterval: string; interval: string; startPeriod: string };
+            const seconds = (duration: string) => Number(/^(\d+)s$/.exec(duration)![1]);
+            // Docker probes first after startInterval (engines before 25: interval), marking the container healthy at once.
+            assert.strictEqual(seconds(healthcheck.startInterval), storageHealthCheck.firstVerdictSeconds);
+            assert.strictEqual(seconds(healthcheck.interval), storageHealthCheck.firstVerdictSeconds);
+            assert.ok(seconds(healthcheck.startPeriod) > storageHealthCheck.firstVerdictSeconds);
         });
 
         it("starts only after the bucket, user, policy and attachment exist", () => {

@@ -2,6 +2,7 @@ import * as assert from "assert";
 import { parse } from "yaml";
 import { registryBucketPolicy } from "../../components/bucketPolicy";
 import { provisionScript } from "../../components/kubernetes/provisionScript";
+import { storageHealthCheck } from "../../components/registryConfig";
 import {
     containersOf,
     K,
@@ -180,6 +181,12 @@ for (const [variant, raw] of Object.entries(variants)) {
             const mib = (quantity: string) => Number(/^(\d+)Mi(B)?$/.exec(quantity)![1]);
             const goMemLimit = container.env.find((e: KubeObject) => e.name === "GOMEMLIMIT").value;
             assert.strictEqual(mib(goMemLimit), (mib(container.resources.limits.memory) * 3) / 4);
+        });
+
+        it("makes a registry pod ready only once it has checked its storage, so a lost bucket never looks ready", () => {
+            const probe = named(run, K.deployment, "orbit-registry").spec.template.spec.containers[0].readinessProbe;
+            assert.strictEqual(probe.httpGet.path, "/debug/health");
+            assert.strictEqual(probe.initialDelaySeconds, storageHealthCheck.firstVerdictSeconds);
         });
 
         it("runs registryReplicas registry pods sharing one http secret, rolling without downtime, under a PDB", () => {

@@ -1,6 +1,12 @@
 import * as assert from "assert";
 import { parse } from "yaml";
-import { registryS3Defaults, registrySecretEnv, renderRegistryConfig, RegistryConfigOptions } from "../../components/registryConfig";
+import {
+    registryS3Defaults,
+    registrySecretEnv,
+    renderRegistryConfig,
+    RegistryConfigOptions,
+    storageHealthCheck,
+} from "../../components/registryConfig";
 
 const minioOptions: RegistryConfigOptions = {
     storage: { bucket: "orbit-registry", region: "us-east-1", regionEndpoint: "http://orbit-minio:9000" },
@@ -86,8 +92,11 @@ describe("renderRegistryConfig", () => {
         assert.strictEqual(config.http.debug.prometheus.enabled, true);
     });
 
-    it("checks the storage driver's health", () =>
-        assert.deepStrictEqual(config.health.storagedriver, { enabled: true, interval: "10s", threshold: 3 }));
+    it("checks the storage driver's health, and has its first verdict before the first probe looks", () => {
+        assert.deepStrictEqual(config.health.storagedriver, { enabled: true, interval: "10s", threshold: 1 });
+        // Distribution reports healthy until `threshold` checks failed, the first one interval after start.
+        assert.ok(storageHealthCheck.firstVerdictSeconds > storageHealthCheck.intervalSeconds * storageHealthCheck.threshold);
+    });
 
     it("holds no secret: no keys and no http secret", () => {
         assert.strictEqual(config.storage.s3.accesskey, undefined);

@@ -1,7 +1,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { runProgram } from "../helpers/mockProgram";
+import { bucketEmptierProvider } from "../../components/docker/bucketEmptierProvider";
+import { dependsOnNames, isSecret, runProgram } from "../helpers/mockProgram";
 import { stackConfig } from "../helpers/stackConfig";
 
 const readme = fs.readFileSync(path.resolve(__dirname, "../../README.md"), "utf8");
@@ -43,4 +44,28 @@ describe("tearing a stack down as the README says", () => {
             }
         });
     }
+
+    describe("dev: the program empties the MinIO bucket itself before the provider removes it", () => {
+        const emptierType = "pulumi-nodejs:dynamic/orbit-registry:BucketEmptier";
+
+        for (const protectData of ["true", "false"]) {
+            it(`protectData ${protectData}: the registry goes first, then the emptier, then the bucket`, async () => {
+                const run = await runProgram(stackConfig("dev", { protectData }));
+                const emptier = run.one(emptierType);
+                assert.strictEqual(emptier.inputs.emptyOnDelete, protectData === "false");
+                assert.strictEqual(emptier.inputs.endpoint, "http://127.0.0.1:9000");
+                assert.strictEqual(emptier.inputs.bucket, "orbit-registry");
+                assert.ok(isSecret(emptier.inputs.accessKey) && isSecret(emptier.inputs.secretKey));
+                // pulumi destroy deletes what depends on a resource before the resource itself.
+                assert.ok(dependsOnNames(emptier).includes(run.one("minio:index/s3Bucket:S3Bucket").name));
+                assert.ok(dependsOnNames(run.one("docker:index/container:Container", "registry-container")).includes(emptier.name));
+            });
+        }
+
+        it("empties nothing on delete with protectData (it never even reaches MinIO)", async () => {
+            const unreachable = { endpoint: "http://127.0.0.1:1", accessKey: "fake", secretKey: "fake", bucket: "orbit-registry" };
+            await bucketEmptierProvider.delete!("emptier", { ...unreachable, emptyOnDelete: false });
+            await assert.rejects(bucketEmptierProvider.delete!("emptier", { ...unreachable, emptyOnDelete: true }), /ECONNREFUSED/);
+        });
+    });
 });

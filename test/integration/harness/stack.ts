@@ -42,6 +42,8 @@ export interface StackOptions {
     goMemLimit?: string;
     /** orbit-www's events endpoint and the token the registry sends it. */
     events?: { url: string; token: string };
+    /** How often the registry checks its storage; 1s by default, so an outage shows quickly. */
+    healthInterval?: string;
 }
 
 export interface Credentials {
@@ -114,7 +116,7 @@ export class LocalRegistryStack {
             user: this.serviceAccount.user,
             bcryptHash: this.bcryptHash,
             secrets: { s3AccessKey: this.registryS3.accessKey, s3SecretKey: this.registryS3.secretKey, httpSecret: this.httpSecret },
-            healthInterval: "1s",
+            healthInterval: this.options.healthInterval ?? "1s",
             events: this.options.events,
             s3Tuning: this.options.s3Tuning,
             storageRedirects: overrides.storageRedirects ?? this.options.storageRedirects,
