@@ -13,8 +13,8 @@ export const metricsJobs = { registry: `${names.registry}-metrics`, minio: names
 
 /**
  * The alerts that matter for the registry, as a Prometheus rule group: the PrometheusRule's spec on
- * Kubernetes, a rules file for promtool and for Docker users' own Prometheus. Thresholds are in the
- * README; `promtool test rules` shows each firing and staying quiet (test/alerts).
+ * Kubernetes, a rules file for promtool and for Docker users' own Prometheus. Thresholds are in
+ * docs/monitoring.md; `promtool test rules` shows each firing and staying quiet (test/alerts).
  */
 export function alertRuleGroups(namespace: string): Array<{ name: string; rules: AlertRule[] }> {
     const registryJob = `job="${metricsJobs.registry}"`;
@@ -92,7 +92,9 @@ export function alertRuleGroups(namespace: string): Array<{ name: string; rules:
                     labels: { severity: "warning" },
                     annotations: {
                         summary: "A MinIO node is offline",
-                        description: "Distributed MinIO works on while within quorum; bring the node back and heal (README, Scaling out).",
+                        description:
+                            "Distributed MinIO works on while within quorum; bring the node back and heal " +
+                            "(docs/operations.md, Scaling out).",
                     },
                 },
                 {
@@ -104,7 +106,7 @@ export function alertRuleGroups(namespace: string): Array<{ name: string; rules:
                     labels: { severity: "warning" },
                     annotations: {
                         summary: "MinIO has less than 10% of its usable capacity free",
-                        description: "Collect garbage (README) or grow minioStorageSize before pushes fail.",
+                        description: "Collect garbage (docs/cleanup-and-gc.md) or grow minioStorageSize before pushes fail.",
                     },
                 },
             ],

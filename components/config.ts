@@ -54,7 +54,7 @@ export interface KubernetesConfig {
     minioStorageSize: string;
     /** One pod on one drive, or MinIO erasure-coded across pods (minioReplicas ≥ 4). */
     minioLayout: MinioLayout;
-    /** The stack may change its MinIO layout: a new, empty MinIO (see README, moving the data). */
+    /** The stack may change its MinIO layout: a new, empty MinIO (docs/operations.md, Scaling out). */
     minioLayoutChange: boolean;
     /** Empty means the cluster's default StorageClass. */
     storageClass?: string;

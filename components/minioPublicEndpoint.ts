@@ -4,7 +4,7 @@ import * as net from "net";
  * minioPublicEndpoint: a URL of MinIO that clients reach. The registry then redirects blob pulls to
  * presigned URLs on it, and signs them for that very host, so the registry uses it as its S3
  * endpoint too: on Docker through a network alias of the MinIO container, on Kubernetes through
- * the registry's Ingress (README, "Pulls straight from MinIO").
+ * the registry's Ingress (docs/pulls-from-minio.md).
  */
 export interface MinioPublicEndpointContext {
     target?: string;

@@ -62,7 +62,7 @@ export const storageHealthCheck = { intervalSeconds: 10, threshold: 1, firstVerd
 export const registryDrainTimeout = "25s";
 const MiB = 1024 * 1024;
 /**
- * The S3 driver's settings, measured with `npm run bench` (README, Throughput; Distribution 2.8.2,
+ * The S3 driver's settings, measured with `npm run bench` (docs/throughput.md; Distribution 2.8.2,
  * 2026-11-29, medians of 3, push ÷ raw put for crane 256 MiB / crane 64 × 1 MiB / skopeo 256 MiB /
  * skopeo 64 × 1 MiB). config.yml sets chunksize; the multipart-copy values are Distribution's own
  * defaults, which no value measured beat, so config.yml leaves them out and the bench starts from them.

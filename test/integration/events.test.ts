@@ -61,7 +61,7 @@ for (const version of [2, 3] as const) {
             assert.strictEqual(event.target.digest, image.manifestDigest);
             console.log(`      received: ${JSON.stringify({ ...event, target: { ...event.target, references: undefined } })}`);
 
-            // The image's size, as the README tells orbit-www to compute it: the references' sizes.
+            // The image's size, as docs/events-and-inventory.md tells orbit-www to compute it: the references' sizes.
             const referenced = (event.target.references ?? []).map((r) => r.digest).sort();
             assert.deepStrictEqual(referenced, [image.configDigest, ...image.layerDigests].sort());
             const bytes = (event.target.references ?? []).reduce((sum, r) => sum + r.size, 0);

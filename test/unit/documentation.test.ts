@@ -1,17 +1,35 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import * as os from "os";
 import { parse } from "yaml";
 import { configKeys, qualifiedKey } from "../../components/config";
+import { brokenLinks } from "../helpers/markdownLinks";
 import { runProgram } from "../helpers/mockProgram";
 import { stackConfig } from "../helpers/stackConfig";
 
 const root = path.resolve(__dirname, "../..");
 const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+const configurationPage = fs.readFileSync(path.join(root, "docs/configuration.md"), "utf8");
 const architecture = fs.readFileSync(path.join(root, "docs/architecture.md"), "utf8");
 const project = parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
 
-describe("Pulumi.yaml and the README stay in step with the program", () => {
+/** The rows of the configuration reference: key and default, as the page shows them. */
+function configurationRows(page: string): Map<string, string> {
+    const rows = new Map<string, string>();
+    for (const [, key, defaultValue] of page.matchAll(/^\| `([\w:]+)` \| (`[^`]*`|—) \|/gm)) {
+        assert.ok(!rows.has(key), `docs/configuration.md has two rows for ${key}`);
+        rows.set(key, defaultValue);
+    }
+    return rows;
+}
+
+describe("the README and docs/ stay in step with the program", () => {
+    it("keeps the README a front door: at most 200 lines", () => {
+        const lines = readme.split("\n").length;
+        assert.ok(lines <= 200, `README.md has ${lines} lines`);
+    });
+
     it("declares, with a type, description and default, exactly the project keys the program reads", () => {
         const projectKeys = configKeys.filter((key) => qualifiedKey(key).startsWith("orbit-registry:"));
         assert.deepStrictEqual(Object.keys(project.config).sort(), [...projectKeys].sort());
@@ -22,11 +40,18 @@ describe("Pulumi.yaml and the README stay in step with the program", () => {
         }
     });
 
-    it("documents every config key in the README's configuration table", () => {
-        for (const key of configKeys) {
-            const name = qualifiedKey(key).startsWith("orbit-registry:") ? key : qualifiedKey(key);
-            assert.ok(readme.includes(`| \`${name}\` |`), `README has no row for ${name}`);
+    it("documents every config key, with Pulumi.yaml's default, in docs/configuration.md and no other key", () => {
+        const rows = configurationRows(configurationPage);
+        const names = configKeys.map((key) => (qualifiedKey(key).startsWith("orbit-registry:") ? key : qualifiedKey(key)));
+        assert.deepStrictEqual([...rows.keys()].sort(), [...names].sort());
+        for (const [key, declaration] of Object.entries<{ default: unknown }>(project.config)) {
+            assert.strictEqual(rows.get(key), `\`${declaration.default === "" ? '""' : String(declaration.default)}\``, key);
         }
+    });
+
+    it("notices a row whose default drifted from Pulumi.yaml's (the check is real)", () => {
+        const drifted = configurationPage.replace("| `registryPort` | `5050` |", "| `registryPort` | `5055` |");
+        assert.strictEqual(configurationRows(drifted).get("registryPort"), "`5055`");
     });
 
     it("documents every stack output in the README's outputs table", async () => {
@@ -72,6 +97,38 @@ function shows(diagram: string, type: string): boolean {
     const display = pkg === "pulumi" && middle === "providers" ? `${kind}.Provider` : `${pkg}.${kind}`;
     return new RegExp(`[\\["(]${display.replace(".", "\\.")}[ "]`).test(diagram);
 }
+
+describe("every relative link and anchor in the README and docs/", () => {
+    const documents = [
+        "README.md",
+        "policy/README.md",
+        ...fs
+            .readdirSync(path.join(root, "docs"))
+            .filter((f) => f.endsWith(".md"))
+            .map((f) => `docs/${f}`),
+    ];
+    for (const document of documents) {
+        it(`${document} links only to files and headings that exist`, () => {
+            assert.deepStrictEqual(brokenLinks(path.join(root, document)), []);
+        });
+    }
+
+    it("finds a missing file, a missing heading and a heading's anchor as GitHub writes it", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orbit-links-"));
+        try {
+            fs.writeFileSync(path.join(dir, "b.md"), "# B\n\n## `pulumi up` from CI, again!\n\n## Twice\n\n## Twice\n");
+            const page = path.join(dir, "a.md");
+            fs.writeFileSync(
+                page,
+                "[ok](b.md#pulumi-up-from-ci-again) [ok](b.md#twice-1) [ok](#a) [gone](c.md) [typo](b.md#pulumi-up) " +
+                    "[web](https://example.com/x#y)\n\n# A\n\n```sh\n[not](a link)\n```\n",
+            );
+            assert.deepStrictEqual(brokenLinks(page), ["c.md: no such file", "b.md#pulumi-up: b.md has no heading #pulumi-up"]);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
 
 describe("docs/architecture.md draws what the program declares", () => {
     const diagrams = diagramsByHeading(architecture);

@@ -3,6 +3,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { FreshClone, PulumiCall } from "../helpers/fakePulumi";
+import { headingAnchors } from "../helpers/markdownLinks";
 
 const root = path.resolve(__dirname, "../..");
 
@@ -119,6 +120,10 @@ describe("every documented command on the project's local state, from a new shel
     it("says where to get the Pulumi CLI when it is missing", () => {
         const result = clone.run("scripts/pulumi up", { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin` });
         assert.strictEqual(result.status, 127);
-        assert.match(result.output, /The Pulumi CLI is not installed: see https:\/\/www\.pulumi\.com\/docs\/install\//);
+        assert.match(
+            result.output,
+            /The Pulumi CLI is not installed: see https:\/\/www\.pulumi\.com\/docs\/install\/ and README\.md#prerequisites/,
+        );
+        assert.ok(headingAnchors(fs.readFileSync(path.join(root, "README.md"), "utf8")).has("prerequisites"), "README has Prerequisites");
     });
 });

@@ -4,7 +4,7 @@ import { K, KubeObject, named, objectsOf } from "../helpers/kubernetesObjects";
 import { DeclaredResource, plain, runProgram, StackRun } from "../helpers/mockProgram";
 import { stackConfig } from "../helpers/stackConfig";
 
-/** The README's rotation: as deployed, then generation 2 (overlap), then generation 1 retired. */
+/** The documented rotation (docs/operations.md): as deployed, then generation 2 (overlap), then generation 1 retired. */
 const steps = {
     before: {},
     overlap: { credentialsGeneration: "2" },

@@ -5,18 +5,18 @@ import { bucketEmptierProvider } from "../../components/docker/bucketEmptierProv
 import { dependsOnNames, isSecret, runProgram } from "../helpers/mockProgram";
 import { stackConfig } from "../helpers/stackConfig";
 
-const readme = fs.readFileSync(path.resolve(__dirname, "../../README.md"), "utf8");
+const operations = fs.readFileSync(path.resolve(__dirname, "../../docs/operations.md"), "utf8");
 const buckets = ["minio:index/s3Bucket:S3Bucket", "aws:s3/bucket:Bucket"];
 
 /**
- * The README's teardown (`protectData false`, `pulumi up`, `pulumi destroy`) must delete a stack
+ * The documented teardown (`protectData false`, `pulumi up`, `pulumi destroy`) must delete a stack
  * whose bucket holds images in one destroy. A non-empty bucket without forceDestroy stops
  * `pulumi destroy` halfway, after the registry and its identity are already gone.
  */
-describe("tearing a stack down as the README says", () => {
-    it("is what the README tells users to do", () => {
+describe("tearing a stack down as docs/operations.md says", () => {
+    it("is what docs/operations.md tells users to do", () => {
         for (const step of ["pulumi config set protectData false", "pulumi up", "pulumi destroy"])
-            assert.ok(readme.includes(step), `README lacks ${step}`);
+            assert.ok(operations.includes(step), `docs/operations.md lacks ${step}`);
     });
 
     const variants = {

@@ -31,7 +31,7 @@ const operationNames: Record<Operation, string> = {
     rawGet: "raw get",
 };
 
-/** The README's table: MiB/s and ratios to raw MinIO, per workload and client. */
+/** The table of docs/throughput.md: MiB/s and ratios to raw MinIO, per workload and client. */
 export function markdownTable(report: BenchReport): string {
     const lines = [
         `Measured ${report.date} on ${report.machine}; ${Object.entries(report.versions)
@@ -89,14 +89,14 @@ export function markdownTable(report: BenchReport): string {
     return lines.join("\n");
 }
 
-/** Replaces what lies between the bench markers in `readme` with `table`. */
-export function withBenchTable(readme: string, table: string): string {
+/** Replaces what lies between the bench markers in `page` with `table`. */
+export function withBenchTable(page: string, table: string): string {
     const start = "<!-- bench:start -->";
     const end = "<!-- bench:end -->";
-    const from = readme.indexOf(start);
-    const to = readme.indexOf(end);
-    if (from < 0 || to < from) throw new Error(`the README has no ${start} … ${end} section`);
-    return `${readme.slice(0, from + start.length)}\n${table}\n${readme.slice(to)}`;
+    const from = page.indexOf(start);
+    const to = page.indexOf(end);
+    if (from < 0 || to < from) throw new Error(`the page has no ${start} … ${end} section`);
+    return `${page.slice(0, from + start.length)}\n${table}\n${page.slice(to)}`;
 }
 
 const escape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
