@@ -48,12 +48,12 @@ export class DockerRegistry extends pulumi.ComponentResource {
                 ports: [{ internal: httpPort, external: args.hostPort, ip: args.bindAddress, protocol: "tcp" }],
                 networksAdvanced: args.networks.map((network) => ({ name: network, aliases: [names.registry] })),
                 healthcheck: {
-                    // The debug listener serves the health endpoint, which fails while the storage driver does;
-                    // the first probe comes once the registry has checked its storage (storageHealthCheck).
+                    // The debug listener serves the health endpoint, which fails while the storage driver does.
+                    // Docker probes first one interval after start, once the registry has checked its storage
+                    // (storageHealthCheck). No start period: Docker 25 and later would probe every 5 s during one,
+                    // and its startInterval is refused by engines before 25 (API 1.44).
                     tests: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${debugPort}${healthPath}`],
-                    startInterval: `${storageHealthCheck.firstVerdictSeconds}s`,
                     interval: `${storageHealthCheck.firstVerdictSeconds}s`,
-                    startPeriod: "30s",
                     timeout: "5s",
                     retries: 5,
                 },

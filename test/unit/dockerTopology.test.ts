@@ -249,12 +249,13 @@ describe("dev stack (target docker, storage minio)", () => {
         });
 
         it("is first probed once the registry has checked its storage, so a lost bucket never looks healthy", () => {
-            const healthcheck = registry.inputs.healthcheck as { startInterval: string; interval: string; startPeriod: string };
-            const seconds = (duration: string) => Number(/^(\d+)s$/.exec(duration)![1]);
-            // Docker probes first after startInterval (engines before 25: interval), marking the container healthy at once.
-            assert.strictEqual(seconds(healthcheck.startInterval), storageHealthCheck.firstVerdictSeconds);
-            assert.strictEqual(seconds(healthcheck.interval), storageHealthCheck.firstVerdictSeconds);
-            assert.ok(seconds(healthcheck.startPeriod) > storageHealthCheck.firstVerdictSeconds);
+            const healthcheck = registry.inputs.healthcheck as Record<string, unknown>;
+            // Docker probes first one interval after start and marks the container healthy at once. A start
+            // period would make Docker 25+ probe every 5 s during it; startInterval needs Docker 25 (API 1.44),
+            // and the real Docker provider refuses it on older engines (Debian 12 ships 20.10).
+            assert.strictEqual(healthcheck.interval, `${storageHealthCheck.firstVerdictSeconds}s`);
+            assert.strictEqual(healthcheck.startPeriod, undefined);
+            assert.strictEqual(healthcheck.startInterval, undefined);
         });
 
         it("starts only after the bucket, user, policy and attachment exist", () => {
