@@ -2,6 +2,8 @@
 export const names = {
     /** MinIO's container, StatefulSet and Service (its DNS name for the registry). */
     minio: "orbit-minio",
+    /** Distributed MinIO's StatefulSet. */
+    minioPool: "orbit-minio-pool",
     /** MinIO's Docker volume and PersistentVolumeClaim. */
     minioData: "orbit-minio-data",
     minioRootSecret: "orbit-minio-root",

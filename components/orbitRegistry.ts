@@ -1,13 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { appEnvironment } from "./appEnv";
 import { AwsS3Storage } from "./aws/s3Storage";
-import { OrbitRegistryConfig } from "./config";
+import { KubernetesConfig, OrbitRegistryConfig } from "./config";
 import { Credentials, MinioCredentials } from "./credentials";
 import { DeployedRegistry } from "./deployedRegistry";
 import { DockerRegistry } from "./docker/registry";
 import { DockerTarget } from "./docker/target";
 import { KubernetesTarget } from "./kubernetes/target";
-import { StackGuard } from "./guard/stackGuard";
+import { StackGuard, stackOwner } from "./guard/stackGuard";
+import { KubernetesGuardInputs } from "./guard/kubernetesRules";
+import { names } from "./names";
 import { StoragePlan } from "./storage";
 
 /** The stack outputs Orbit's apps and operators read. */
@@ -40,6 +42,8 @@ export class OrbitRegistry extends pulumi.ComponentResource {
             {
                 storageLayout,
                 layoutChangeAllowed: config.target === "kubernetes" && config.kubernetes.minioLayoutChange,
+                kubernetes:
+                    config.target === "kubernetes" ? kubernetesGuardInputs(config.kubernetes, config.storage === "minio") : undefined,
             },
             { parent: this },
         );
@@ -96,4 +100,26 @@ export class OrbitRegistry extends pulumi.ComponentResource {
         };
         this.registerOutputs(this.outputs);
     }
+}
+
+/** What the guard checks on the cluster: the objects a second stack could collide with, and MinIO's claims. */
+function kubernetesGuardInputs(cluster: KubernetesConfig, withMinio: boolean): KubernetesGuardInputs {
+    const layout = cluster.minioLayout;
+    return {
+        context: cluster.kubeContext,
+        stack: stackOwner(),
+        namespace: cluster.namespace,
+        appNamespace: cluster.appNamespace,
+        appSecret: names.appCredentialsSecret,
+        minio: withMinio
+            ? {
+                  storageSize: cluster.minioStorageSize,
+                  storageClass: cluster.storageClass,
+                  pods: layout.pods,
+                  drivesPerPod: layout.drivesPerPod,
+                  statefulSet: layout.distributed ? names.minioPool : names.minio,
+                  claim: layout.distributed ? undefined : names.minioData,
+              }
+            : undefined,
+    };
 }

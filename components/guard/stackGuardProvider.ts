@@ -1,8 +1,11 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { clusterView } from "./clusterView";
+import { KubernetesGuardInputs, kubernetesProblems } from "./kubernetesRules";
 
 /*
- * Pulumi serializes a dynamic provider's code into the state and runs it in its own process: this
- * module imports nothing at run time, so what it captures is this file alone.
+ * Pulumi serializes a dynamic provider's code into the state and runs it in its own process: the
+ * modules this provider uses import nothing at run time but the Kubernetes client, which that
+ * process requires from the project.
  */
 
 /** What the guard compares between one deployment and the next. */
@@ -11,10 +14,12 @@ export interface StackGuardInputs {
     storageLayout: string;
     /** minioLayoutChange: the operator moved the data and asks for the new layout. */
     layoutChangeAllowed: boolean;
+    /** The Kubernetes target's fixed names and MinIO claims; absent on Docker. */
+    kubernetes?: KubernetesGuardInputs;
 }
 
-/** Why the new inputs cannot be deployed over the old ones, or nothing when they can. */
-export function stackGuardProblems(olds: Partial<StackGuardInputs>, news: StackGuardInputs): string[] {
+/** A new MinIO layout is a new, empty MinIO: refused unless asked for. */
+export function layoutProblems(olds: Partial<StackGuardInputs>, news: StackGuardInputs): string[] {
     const previous = olds.storageLayout;
     const next = news.storageLayout;
     const bothMinio = previous?.startsWith("minio:") && next.startsWith("minio:");
@@ -26,15 +31,28 @@ export function stackGuardProblems(olds: Partial<StackGuardInputs>, news: StackG
     ];
 }
 
+/** Every reason the new inputs cannot be deployed over the old ones and the cluster as it is. */
+export async function stackGuardProblems(
+    olds: Partial<StackGuardInputs>,
+    news: StackGuardInputs,
+    connect = (context?: string) => clusterView(context),
+): Promise<string[]> {
+    const layout = layoutProblems(olds, news);
+    if (layout.length > 0 || !news.kubernetes) return layout;
+    // A refused layout change aside, the cluster is read only where a change needs it.
+    const kubernetes = news.kubernetes;
+    return kubernetesProblems(olds.kubernetes, kubernetes, () => connect(kubernetes.context));
+}
+
 /**
  * A resource whose only work is its check: the engine hands it this deployment's inputs beside the
- * previous deployment's, before anything else of the stack changes (every other resource waits for
- * it). Without `diff` the engine compares the inputs itself; without `read` a refresh keeps the
- * state as it is, so a refresh never finds the guard stale.
+ * previous deployment's, at preview and before anything else of the stack changes (every other
+ * resource waits for it). Without `diff` the engine compares the inputs itself; without `read` a
+ * refresh keeps the state as it is, so a refresh never finds the guard stale.
  */
 export const stackGuardProvider: pulumi.dynamic.ResourceProvider = {
     async check(olds, news) {
-        const problems = stackGuardProblems(olds, news as StackGuardInputs);
+        const problems = await stackGuardProblems(olds, news as StackGuardInputs);
         return { inputs: news, failures: problems.map((reason) => ({ property: "", reason })) };
     },
     async create(inputs) {

@@ -13,7 +13,7 @@ import { secretChecksum, secretChecksumAnnotation } from "./secretChecksum";
 export const minioLabels = appLabels("minio");
 /** The pods of distributed MinIO, apart from a single pod an earlier layout may have left behind. */
 const poolLabels = { ...minioLabels, "app.kubernetes.io/instance": "pool" };
-const poolName = `${names.minio}-pool`;
+const poolName = names.minioPool;
 
 export interface KubernetesMinioArgs {
     namespace: string;
@@ -99,6 +99,9 @@ export class KubernetesMinio extends pulumi.ComponentResource implements Registr
                 rootSecretName: this.rootSecret.metadata.name,
                 bucketName: args.bucketName,
                 registryIdentities: credentials.registryIdentities,
+                minioInstance: pulumi
+                    .all([deployed.statefulSet.metadata.uid, deployed.claim?.metadata.uid])
+                    .apply((uids) => uids.filter(Boolean).join("/")),
                 after: [this.statefulSet, this.service, this.rootSecret],
             },
             // Until 0.2 the provisioner was a sibling of this component; the alias keeps existing stacks' objects.
@@ -164,7 +167,7 @@ export class KubernetesMinio extends pulumi.ComponentResource implements Registr
             },
             stateOpts,
         );
-        return { statefulSet, labels: minioLabels };
+        return { statefulSet, claim, labels: minioLabels };
     }
 
     /** MinIO distributed over `layout.pods` pods of `layout.drivesPerPod` drives, each pod on its own node. */
@@ -233,7 +236,7 @@ export class KubernetesMinio extends pulumi.ComponentResource implements Registr
             },
             childOpts,
         );
-        return { statefulSet, labels: poolLabels };
+        return { statefulSet, claim: undefined, labels: poolLabels };
     }
 
     /** MinIO's pod serving `endpoints`: the restricted standard, probes, root credentials from the Secret, a mount per drive. */

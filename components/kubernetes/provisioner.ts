@@ -10,6 +10,8 @@ import type { StorageIdentity } from "../credentials";
 import { secretChecksum, secretChecksumAnnotation } from "./secretChecksum";
 
 export const provisionerLabels = appLabels("minio-provisioner");
+/** On the provisioning Job's template: the MinIO it provisioned (MinioProvisionerArgs.minioInstance). */
+export const minioInstanceAnnotation = "orbit-registry/minio-instance";
 
 export interface MinioProvisionerArgs {
     namespace: string;
@@ -21,6 +23,12 @@ export interface MinioProvisionerArgs {
     bucketName: string;
     /** The registry's identities to keep, oldest first (the last is current); any other user with its policy is removed. */
     registryIdentities: StorageIdentity[];
+    /**
+     * Which MinIO this is: the uids of its StatefulSet (and claim). A new MinIO (a new layout, a lost
+     * volume re-created) has new ones, and the Job runs again: MinIO keeps its users apart from the
+     * data, so a copied bucket arrives without the registry's user.
+     */
+    minioInstance: pulumi.Input<string>;
     /** MinIO and its root Secret. */
     after: pulumi.Resource[];
 }
@@ -71,10 +79,14 @@ export class MinioProvisioner extends pulumi.ComponentResource {
                 spec: {
                     backoffLimit: 4,
                     template: {
-                        // A new identity (a rotation, or a retirement) changes the checksum: a new Job runs.
+                        // A new identity (a rotation, or a retirement) changes the checksum, a new MinIO its
+                        // instance: the template changes, so Pulumi replaces the Job and it runs again.
                         metadata: {
                             labels: provisionerLabels,
-                            annotations: { [secretChecksumAnnotation]: secretChecksum(registryKeysData) },
+                            annotations: {
+                                [secretChecksumAnnotation]: secretChecksum(registryKeysData),
+                                [minioInstanceAnnotation]: args.minioInstance,
+                            },
                         },
                         spec: {
                             restartPolicy: "Never",

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { allAppVariables, AppEnvironment } from "../appEnv";
 import { KubernetesConfig } from "../config";
 import { deployedOutputs, DeployedRegistry, TargetArgs } from "../deployedRegistry";
+import { ownerAnnotations } from "../guard/stackGuard";
 import { names } from "../names";
 import { registryFiles } from "../registryFiles";
 import { GarbageCollector } from "./garbageCollector";
@@ -44,6 +45,8 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
             {
                 metadata: {
                     name: cluster.namespace,
+                    // Which stack holds it: a second stack's guard refuses to create it again.
+                    annotations: ownerAnnotations(),
                     labels: {
                         "pod-security.kubernetes.io/enforce": "restricted",
                         "pod-security.kubernetes.io/enforce-version": "latest",
@@ -164,6 +167,7 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
                     name: names.appCredentialsSecret,
                     namespace: cluster.appNamespace,
                     labels: { "app.kubernetes.io/part-of": "orbit-registry" },
+                    annotations: ownerAnnotations(),
                 },
                 type: "Opaque",
                 stringData: pulumi.secret(args.appEnv.apply(allAppVariables)),

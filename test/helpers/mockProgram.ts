@@ -3,6 +3,8 @@ import * as crypto from "crypto";
 import { isRpcSecret, unwrapRpcSecret } from "@pulumi/pulumi/runtime/rpc";
 import { ConfigKey, projectName, qualifiedKey, RawConfig } from "../../components/config";
 import { orbitRegistryProgram } from "../../components/program";
+import type { KubeObject } from "../cluster/harness/kubeApi";
+import { replacementIdentity } from "./kubernetesReplacement";
 
 export interface DeclaredResource {
     type: string;
@@ -51,7 +53,7 @@ export function randomSecrets(): SecretSource {
 }
 
 // What the real providers compute, faked: credentials and image ids.
-function providerOutputs(type: string, name: string, secrets: SecretSource): Record<string, unknown> {
+function providerOutputs(type: string, name: string, inputs: Record<string, unknown>, secrets: SecretSource): Record<string, unknown> {
     switch (type) {
         case "random:index/randomPassword:RandomPassword":
             return { result: secrets(name), bcryptHash: `$2a$10$fake-bcrypt-of-${name}` };
@@ -63,9 +65,17 @@ function providerOutputs(type: string, name: string, secrets: SecretSource): Rec
         case "docker:index/remoteImage:RemoteImage":
             return { imageId: fakeImageId(name) };
         default:
-            return {};
+            return type.startsWith("kubernetes:") ? { metadata: { ...(inputs.metadata as object), uid: fakeUid(name, inputs) } } : {};
     }
 }
+
+/** The uid the API server gives an object: new whenever the provider would replace it (a new resource, or replacement fields changed). */
+const fakeUid = (name: string, inputs: Record<string, unknown>) =>
+    crypto
+        .createHash("sha256")
+        .update(`${name}:${replacementIdentity(inputs as KubeObject)}`)
+        .digest("hex")
+        .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12}).*$/, "$1-$2-$3-$4-$5");
 
 /** How many resources reached the mock engine in the latest runProgram, even one that threw. */
 export let mockedResourceCount = 0;
@@ -83,13 +93,15 @@ export async function runProgram(raw: RawConfig, stack = "test", secrets: Secret
             newResource: (args) => {
                 mockedResourceCount++;
                 mocked.set(`${args.type}::${args.name}`, { inputs: args.inputs, provider: args.provider });
-                return { id: `${args.name}-id`, state: { ...args.inputs, ...providerOutputs(args.type, args.name, secrets) } };
+                return { id: `${args.name}-id`, state: { ...args.inputs, ...providerOutputs(args.type, args.name, args.inputs, secrets) } };
             },
             call: (args) => args.inputs,
         },
         projectName,
         stack,
         false,
+        // What a file backend calls every stack's organization.
+        "organization",
     );
     pulumi.runtime.setAllConfig(
         Object.fromEntries(Object.entries(raw).map(([key, value]) => [qualifiedKey(key as ConfigKey), value as string])),

@@ -1,6 +1,8 @@
 import * as crypto from "crypto";
+import { isDeepStrictEqual } from "util";
 import { waitUntil } from "../../integration/harness/net";
 import { kubernetesObjects } from "../../helpers/kubernetesObjects";
+import { replacementFields } from "../../helpers/kubernetesReplacement";
 import { dependsOnNames, StackRun } from "../../helpers/mockProgram";
 import { ApiError, KubeApi, KubeObject } from "./kubeApi";
 
@@ -8,31 +10,53 @@ import { ApiError, KubeApi, KubeObject } from "./kubeApi";
 export interface StackObject {
     /** The Pulumi resource name (`orbit-registry-kubernetes-registry-deployment`). */
     resource: string;
+    /** As the program declares it; an autonamed object has its generated name filled in when applied. */
     object: KubeObject;
     /** Pulumi resource names of the Kubernetes objects it depends on. */
     dependsOn: string[];
+    protect: boolean;
+    retainOnDelete: boolean;
 }
+
+/** What one deploy did to an object, as `pulumi up` would print it. */
+export type Step = "create" | "update" | "replace" | "same";
 
 export interface AppliedObject {
     resource: string;
     object: KubeObject;
-    /** The server's answer to the apply. */
-    applied: KubeObject;
+    step: Step;
+    /** The server's answer to the apply (none for an unchanged object, which is not sent). */
+    applied?: KubeObject;
     warnings: string[];
+}
+
+/** The engine's refusal when a change would replace a protected resource. */
+export class ProtectedError extends Error {}
+
+/** The provider's failure to create an object that is already in the cluster. */
+export class AlreadyExistsError extends Error {}
+
+interface Deployed {
+    /** The inputs as last deployed: what the provider diffs the next run's inputs against. */
+    declared: KubeObject;
+    /** The object's name in the cluster. */
+    name: string;
+    protect: boolean;
+    retainOnDelete: boolean;
 }
 
 /**
  * Applies a mocked run's Kubernetes objects to a real API server the way `pulumi up` does with
- * pulumi-kubernetes: in the program's order, server-side, each object only after the objects it
- * depends on are ready by Pulumi's await rules (Job complete, StatefulSet and Deployment rolled
- * out, claim bound, Service with endpoints, Ingress with an address). Like Pulumi's state, it
- * remembers the names it generated for objects without one, and an update deletes the objects the
- * new run no longer declares.
+ * pulumi-kubernetes. Like the engine it keeps a state of what it deployed and diffs the program's
+ * inputs against it, not against the cluster: an unchanged object is not sent at all (so a Job runs
+ * again only when its template changes), a change to a field the provider cannot update replaces the
+ * object (refused when it is protected; delete first when the name stays, create first otherwise),
+ * any other change is a server-side apply. Objects wait, as Pulumi does, for those they depend on to
+ * be ready (Job complete, rollouts done, claim bound, Service with endpoints, Ingress with an
+ * address). Objects the run no longer declares are deleted, unless protected (refused) or retained.
  */
 export class Deployer {
-    /** Resource name → generated object name, kept across runs like Pulumi's state. */
-    private readonly autonames = new Map<string, string>();
-    private deployed: StackObject[] = [];
+    private readonly state = new Map<string, Deployed>();
 
     constructor(
         private readonly api: KubeApi,
@@ -40,37 +64,110 @@ export class Deployer {
         private readonly diagnostics: () => string = () => "",
     ) {}
 
-    /** The run's Kubernetes objects in declaration order (a valid dependency order), named. */
+    /** The run's Kubernetes objects in declaration order (a valid dependency order). */
     objectsOf(run: StackRun): StackObject[] {
         const kubernetesResources = new Set(kubernetesObjects(run).map((o) => o.resource.name));
-        return kubernetesObjects(run).map(({ resource, object }) => {
-            const named = structuredClone(object);
-            named.metadata = { ...named.metadata, name: named.metadata?.name ?? this.autoname(resource.name) };
-            return {
-                resource: resource.name,
-                object: named,
-                dependsOn: dependsOnNames(resource).filter((name) => kubernetesResources.has(name)),
-            };
-        });
+        return kubernetesObjects(run).map(({ resource, object }) => ({
+            resource: resource.name,
+            object,
+            dependsOn: dependsOnNames(resource).filter((name) => kubernetesResources.has(name)),
+            protect: resource.opts.protect === true,
+            retainOnDelete: resource.opts.retainOnDelete === true,
+        }));
     }
 
-    /** Applies every object (waiting as Pulumi waits), then deletes those the previous deploy had and this one lacks. */
-    async deploy(objects: StackObject[]): Promise<AppliedObject[]> {
-        const applied: AppliedObject[] = [];
-        const byResource = new Map(objects.map((o) => [o.resource, o]));
-        for (const entry of objects) {
-            for (const dependency of entry.dependsOn) await this.waitReady(byResource.get(dependency)!.object);
-            const response = await this.applyOrReplace(entry);
-            applied.push({ resource: entry.resource, object: entry.object, applied: response.body, warnings: response.warnings });
-        }
-        for (const entry of objects) await this.waitReady(entry.object);
+    /** The object as it is (or was last) in the cluster, with its name. */
+    live(entry: StackObject): KubeObject {
+        const name = entry.object.metadata?.name ?? this.state.get(entry.resource)?.name;
+        return { ...entry.object, metadata: { ...entry.object.metadata, name } };
+    }
 
-        const kept = new Set(objects.map((o) => identity(o.object)));
-        for (const gone of this.deployed.filter((o) => !kept.has(identity(o.object))).reverse()) {
-            await this.api.ok("DELETE", await this.api.objectPath(gone.object));
+    /** `pulumi state unprotect`: the resource may be replaced or deleted from now on. */
+    unprotect(resource: string): void {
+        const deployed = this.state.get(resource);
+        if (!deployed) throw new Error(`no resource ${resource} in the state`);
+        deployed.protect = false;
+    }
+
+    /** Deploys the run's objects as `pulumi up` would, and says what it did to each. */
+    async deploy(objects: StackObject[]): Promise<AppliedObject[]> {
+        const steps: AppliedObject[] = [];
+        const byResource = new Map(objects.map((o) => [o.resource, o]));
+        const replacedLater: KubeObject[] = [];
+        for (const entry of objects) {
+            for (const dependency of entry.dependsOn) await this.waitReady(this.live(byResource.get(dependency)!));
+            const previous = this.state.get(entry.resource);
+            if (previous && isDeepStrictEqual(previous.declared, entry.object)) {
+                previous.protect = entry.protect;
+                previous.retainOnDelete = entry.retainOnDelete;
+                steps.push({ resource: entry.resource, object: this.live(entry), step: "same", warnings: [] });
+                continue;
+            }
+            const replace = previous ? replacementFields(previous.declared, entry.object) : [];
+            if (previous && replace.length > 0 && previous.protect) {
+                throw new ProtectedError(
+                    `unable to replace resource "${entry.resource}" as it is currently marked for protection ` +
+                        `(changes to ${replace.join(", ")} require a replacement)`,
+                );
+            }
+            const oldObject = previous && { ...previous.declared, metadata: { ...previous.declared.metadata, name: previous.name } };
+            const name = entry.object.metadata?.name ?? (previous && replace.length === 0 ? previous.name : autoname(entry.resource));
+            const object: KubeObject = { ...entry.object, metadata: { ...entry.object.metadata, name } };
+            if (oldObject && replace.length > 0) {
+                const sameObject = oldObject.metadata.name === name && oldObject.metadata.namespace === object.metadata.namespace;
+                if (sameObject) await this.deleteAndWait(oldObject);
+                else replacedLater.push(oldObject);
+            }
+            // The provider creates what its state lacks, and fails where the object exists already.
+            if (!previous && (await this.api.get(object.apiVersion, object.kind, name, object.metadata.namespace))) {
+                throw new AlreadyExistsError(`${object.kind.toLowerCase()}s "${name}" already exists (${entry.resource})`);
+            }
+            // Like the engine, a failed update leaves the new inputs in the state.
+            this.state.set(entry.resource, { declared: entry.object, name, protect: entry.protect, retainOnDelete: entry.retainOnDelete });
+            const response = await this.api.apply(object);
+            const step: Step = !previous ? "create" : replace.length > 0 ? "replace" : "update";
+            steps.push({ resource: entry.resource, object, step, applied: response.body, warnings: response.warnings });
         }
-        this.deployed = objects;
+        for (const entry of objects) await this.waitReady(this.live(entry));
+
+        for (const old of replacedLater) await this.api.ok("DELETE", await this.api.objectPath(old));
+        for (const [resource, deployed] of [...this.state].reverse()) {
+            if (byResource.has(resource)) continue;
+            if (deployed.protect) throw new ProtectedError(`resource "${resource}" cannot be deleted because it is protected`);
+            this.state.delete(resource);
+            if (deployed.retainOnDelete) continue;
+            const gone = { ...deployed.declared, metadata: { ...deployed.declared.metadata, name: deployed.name } };
+            await this.api.ok("DELETE", await this.api.objectPath(gone));
+        }
+        return steps;
+    }
+
+    /** Server-side applies every deployed object again, unchanged: what the server changes is drift. */
+    async reapply(objects: StackObject[]): Promise<AppliedObject[]> {
+        const applied: AppliedObject[] = [];
+        for (const entry of objects) {
+            const response = await this.api.apply(this.live(entry));
+            applied.push({
+                resource: entry.resource,
+                object: this.live(entry),
+                step: "same",
+                applied: response.body,
+                warnings: response.warnings,
+            });
+        }
         return applied;
+    }
+
+    private async deleteAndWait(object: KubeObject): Promise<void> {
+        const path = await this.api.objectPath(object);
+        await this.api.request("DELETE", path, { propagationPolicy: "Foreground" });
+        const { apiVersion, kind, metadata } = object;
+        await waitUntil(
+            `${kind} ${metadata.name} to be deleted`,
+            async () => !(await this.api.get(apiVersion, kind, metadata.name, metadata.namespace)),
+            this.timeoutMs,
+            this.diagnostics,
+        );
     }
 
     /** Waits until `object` is ready by pulumi-kubernetes' await rules. */
@@ -138,28 +235,7 @@ export class Deployer {
             throw error;
         }
     }
-
-    /**
-     * Server-side apply; when the server refuses a change to an immutable field (a Job's template),
-     * what Pulumi does instead: replace the object, with a new generated name when it has one
-     * (created first, the old one deleted with the objects this run no longer declares).
-     */
-    private async applyOrReplace(entry: StackObject) {
-        try {
-            return await this.api.apply(entry.object);
-        } catch (error) {
-            const immutable = error instanceof ApiError && error.status === 422 && /field is immutable/.test(error.message);
-            if (!immutable || this.autonames.get(entry.resource) !== entry.object.metadata.name) throw error;
-            this.autonames.delete(entry.resource);
-            entry.object.metadata.name = this.autoname(entry.resource);
-            return this.api.apply(entry.object);
-        }
-    }
-
-    private autoname(resource: string): string {
-        if (!this.autonames.has(resource)) this.autonames.set(resource, `${resource}-${crypto.randomBytes(4).toString("hex")}`);
-        return this.autonames.get(resource)!;
-    }
 }
 
-const identity = (object: KubeObject) => `${object.apiVersion}/${object.kind}/${object.metadata.namespace ?? ""}/${object.metadata.name}`;
+/** A name as Pulumi generates one for an object without: the resource name and a random suffix. */
+const autoname = (resource: string) => `${resource}-${crypto.randomBytes(4).toString("hex")}`;
