@@ -130,14 +130,14 @@ export class Deployer {
         }
         for (const entry of objects) await this.waitReady(this.live(entry));
 
-        for (const old of replacedLater) await this.api.ok("DELETE", await this.api.objectPath(old));
+        // The provider waits for each deletion to finish.
+        for (const old of replacedLater) await this.deleteAndWait(old);
         for (const [resource, deployed] of [...this.state].reverse()) {
             if (byResource.has(resource)) continue;
             if (deployed.protect) throw new ProtectedError(`resource "${resource}" cannot be deleted because it is protected`);
             this.state.delete(resource);
             if (deployed.retainOnDelete) continue;
-            const gone = { ...deployed.declared, metadata: { ...deployed.declared.metadata, name: deployed.name } };
-            await this.api.ok("DELETE", await this.api.objectPath(gone));
+            await this.deleteAndWait({ ...deployed.declared, metadata: { ...deployed.declared.metadata, name: deployed.name } });
         }
         return steps;
     }
