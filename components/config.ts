@@ -6,6 +6,7 @@ import { MinioLayout, minioLayout } from "./minioLayout";
 import { minioPublicEndpointProblem } from "./minioPublicEndpoint";
 import { RegistryLogLevel, registryLogLevels } from "./registryConfig";
 import * as rules from "./validators";
+import type { RetentionRules } from "../operations/retention";
 
 export const projectName = "orbit-registry";
 
@@ -27,6 +28,8 @@ export interface CommonConfig {
     /** orbit-www's endpoint for push and delete events; absent turns events off. */
     eventsUrl?: string;
     protectData: boolean;
+    /** Tag retention: what the cleanup keeps (operations/retention.ts); off while both counts are 0. */
+    retention: RetentionRules;
 }
 
 /** The Docker target: ports published on the Docker host. */
@@ -74,7 +77,7 @@ export interface KubernetesConfig {
     /** ServiceMonitors and a PrometheusRule for the Prometheus Operator, scraped from prometheusNamespace; or none. */
     monitoring?: { prometheusNamespace: string };
     /** Garbage collection on a schedule (a CronJob), or none. */
-    gc?: { schedule: string; deleteUntagged: boolean; kubectlImage: string };
+    gc?: { schedule: string; deleteUntagged: boolean; kubectlImage: string; nodeImage: string };
 }
 
 /** MinIO deployed by the program on the target. */
@@ -139,6 +142,10 @@ const keyRules = {
     gcSchedule: rules.optional(rules.cronSchedule),
     gcDeleteUntagged: rules.boolean,
     kubectlImage: rules.pinnedImage,
+    retentionKeepLast: rules.nonNegativeInteger,
+    retentionKeepDays: rules.nonNegativeInteger,
+    retentionKeepTags: rules.optionalRegularExpression,
+    nodeImage: rules.pinnedImage,
     awsRegion: rules.awsRegion,
 } as const;
 
@@ -251,6 +258,13 @@ export function parseConfig(raw: RawConfig): OrbitRegistryConfig {
             );
         }
     }
+    const retentionOn = Number(raw.retentionKeepLast) > 0 || Number(raw.retentionKeepDays) > 0;
+    if (raw.target === "kubernetes" && retentionOn && !raw.gcSchedule && !problems.some((p) => /:retentionKeep/.test(p))) {
+        const key = Number(raw.retentionKeepLast) > 0 ? "retentionKeepLast" : "retentionKeepDays";
+        problems.push(
+            describe(key, raw[key] ?? "", "0 while gcSchedule is empty on the kubernetes target: the gcSchedule CronJob runs the cleanup"),
+        );
+    }
     const generation = Number(raw.credentialsGeneration);
     const retired = Number(raw.retiredCredentialsGeneration);
     if (!problems.some((p) => /CredentialsGeneration =/.test(p)) && retired >= generation) {
@@ -288,6 +302,11 @@ function typedConfig(raw: Record<ConfigKey, string>): OrbitRegistryConfig {
         foreignLayerUrls: raw.foreignLayerUrls,
         eventsUrl: optionalText("eventsUrl"),
         protectData: raw.protectData === "true",
+        retention: {
+            keepLast: Number(raw.retentionKeepLast),
+            keepDays: Number(raw.retentionKeepDays),
+            keepTags: raw.retentionKeepTags,
+        },
     };
     const target: TargetConfig =
         raw.target === "docker"
@@ -325,7 +344,12 @@ function typedConfig(raw: Record<ConfigKey, string>): OrbitRegistryConfig {
                       mcImage: raw.mcImage,
                       monitoring: raw.prometheusOperator === "true" ? { prometheusNamespace: raw.prometheusNamespace } : undefined,
                       gc: raw.gcSchedule
-                          ? { schedule: raw.gcSchedule, deleteUntagged: raw.gcDeleteUntagged === "true", kubectlImage: raw.kubectlImage }
+                          ? {
+                                schedule: raw.gcSchedule,
+                                deleteUntagged: raw.gcDeleteUntagged === "true",
+                                kubectlImage: raw.kubectlImage,
+                                nodeImage: raw.nodeImage,
+                            }
                           : undefined,
                   },
               };

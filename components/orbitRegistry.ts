@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { RetentionRules } from "../operations/retention";
 import { appEnvironment } from "./appEnv";
 import { AwsS3Storage } from "./aws/s3Storage";
 import { KubernetesConfig, OrbitRegistryConfig } from "./config";
@@ -21,8 +22,10 @@ export interface OrbitRegistryOutputs {
     orbitWwwEnv: pulumi.Output<Record<string, string>>;
     minioEndpoint: pulumi.Output<string>;
     bucketName: pulumi.Output<string>;
-    /** `s3` or `minio:<pods>x<drives per pod>`; the next deployment compares its own with it. */
+    /** `s3` or `minio:<pods>x<drives per pod>`. */
     storageLayout: pulumi.Output<string>;
+    /** The tag retention rules `npm run cleanup` applies (the Kubernetes CronJob has its own copy). */
+    retention: pulumi.Output<RetentionRules>;
 }
 
 /** Orbit's hosted registry: credentials, storage, the platform-specific deployment, and the apps' wiring. */
@@ -97,6 +100,7 @@ export class OrbitRegistry extends pulumi.ComponentResource {
             minioEndpoint: deployed.minioEndpoint,
             bucketName: deployed.bucketName,
             storageLayout: pulumi.output(storageLayout),
+            retention: pulumi.output(config.retention),
         };
         this.registerOutputs(this.outputs);
     }

@@ -1,8 +1,8 @@
-/** The `mc ls` target that lists every blob Distribution holds, through MinIO client alias `alias`. */
-export const blobListingTarget = (alias: string, bucket: string) => `${alias}/${bucket}/docker/registry/v2/blobs/`;
+/** The storage prefix under which Distribution holds every blob. */
+export const blobListingPrefix = "docker/registry/v2/blobs/";
 
 /**
- * The sizes of `digests` in the JSON lines of `mc ls --json --recursive` over blobListingTarget
+ * The sizes of `digests` in the JSON lines of `mc ls --json --recursive` over blobListingPrefix
  * (one listing, not one request per blob: a collection can name thousands). Keys end in
  * `<hex digest>/data`; blobs not listed are left out.
  */

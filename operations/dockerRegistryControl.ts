@@ -4,7 +4,8 @@ import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { RegistryControl } from "./garbageCollect";
-import { blobListingTarget, blobSizesFromListing } from "./blobListing";
+import { blobListingPrefix, blobSizesFromListing } from "./blobListing";
+import { repositoriesPrefix, tagPushTimes } from "./tagListing";
 import { withReadOnly } from "./readOnly";
 
 export interface CommandResult {
@@ -18,9 +19,12 @@ export type CommandRunner = (command: string, args: string[], stdin?: string) =>
 
 export const runCommand: CommandRunner = (command, args, stdin) =>
     new Promise((resolve) => {
-        const child = execFile(command, args, { maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) =>
-            resolve({ code: error ? Number(typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
-        );
+        const child = execFile(command, args, { maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
+            // A command that is not installed exits as a shell says so: 127.
+            if ((error as NodeJS.ErrnoException | null)?.code === "ENOENT")
+                resolve({ code: 127, stdout, stderr: `${command}: command not found` });
+            else resolve({ code: error ? Number(typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
+        });
         child.stdin?.end(stdin ?? "");
     });
 
@@ -102,11 +106,11 @@ export class DockerRegistryControl implements RegistryControl {
     }
 
     /**
-     * One mc listing of the blobs in a throwaway container on the registry's network, as the registry's own
-     * S3 identity (read from its container; passed in an env file, never on a command line).
+     * One mc listing under `prefix` of the bucket, in a throwaway container on the registry's network,
+     * as the registry's own S3 identity (read from its container; passed in an env file, never on a
+     * command line): the JSON lines of `mc ls --json --recursive`.
      */
-    async blobSizes(digests: string[]): Promise<Map<string, number>> {
-        if (digests.length === 0) return new Map();
+    private async listStorage(prefix: string): Promise<string> {
         const env = JSON.parse(await this.docker("inspect", "--format", "{{json .Config.Env}}", this.args.container)) as string[];
         const value = (name: string) => env.find((line) => line.startsWith(`${name}=`))?.slice(name.length + 1) ?? "";
         const s3 = (parse(await this.readConfig()) as { storage: { s3: { regionendpoint?: string; region: string } } }).storage.s3;
@@ -117,13 +121,24 @@ export class DockerRegistryControl implements RegistryControl {
         const envFile = path.join(dir, "mc.env");
         try {
             fs.writeFileSync(envFile, `MC_HOST_registry=${endpoint.toString().replace(/\/$/, "")}\n`, { mode: 0o600 });
-            const listing = ["ls", "--json", "--recursive", blobListingTarget("registry", this.args.bucket)];
+            const listing = ["ls", "--json", "--recursive", `registry/${this.args.bucket}/${prefix}`];
             const network = s3.regionendpoint ? ["--network", this.args.network] : [];
             const result = await this.run("docker", ["run", "--rm", ...network, "--env-file", envFile, this.args.mcImage, ...listing]);
-            if (result.code !== 0) throw new Error(`mc ls of the registry's blobs failed (exit ${result.code}): ${result.stderr.trim()}`);
-            return blobSizesFromListing(result.stdout, digests);
+            if (result.code !== 0)
+                throw new Error(`mc ls of the registry's ${prefix} failed (exit ${result.code}): ${result.stderr.trim()}`);
+            return result.stdout;
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
+    }
+
+    async blobSizes(digests: string[]): Promise<Map<string, number>> {
+        if (digests.length === 0) return new Map();
+        return blobSizesFromListing(await this.listStorage(blobListingPrefix), digests);
+    }
+
+    /** When each tag was last pushed: repository → tag → ISO time (tagListing.ts). */
+    async tagPushTimes(): Promise<Map<string, Map<string, string>>> {
+        return tagPushTimes(await this.listStorage(repositoriesPrefix));
     }
 }

@@ -1,4 +1,5 @@
 import { Descriptor, FetchedManifest, RegistryApi } from "./registryApi";
+import { alignedTable } from "./table";
 
 /** One tag as orbit-www records it: repository `<workspace>/<app>`, tag, digest, size. */
 export interface InventoryImage {
@@ -15,12 +16,25 @@ export interface InventoryImage {
     bytes: number;
 }
 
+/** What one workspace's images take: repositories `<workspace>/<app>`; orbit-www compares `bytes` with registryQuotaBytes. */
+export interface WorkspaceUsage {
+    workspace: string;
+    repositories: number;
+    tags: number;
+    /** Bytes of the distinct blobs (configs and layers) its tags reference: a layer two of its apps share counted once. */
+    bytes: number;
+}
+
 export interface Inventory {
     images: InventoryImage[];
     repositories: number;
     /** Bytes of every distinct blob the tags reference, across the registry: each layer counted once. */
     uniqueBytes: number;
+    workspaces: WorkspaceUsage[];
 }
+
+/** The workspace a repository belongs to: its first path segment (Orbit pushes to `<workspace>/<app>`). */
+export const workspaceOf = (repository: string) => repository.split("/")[0];
 
 export type InventoryProgress = (repositoriesDone: number, repositoriesTotal: number) => void;
 
@@ -31,6 +45,7 @@ export async function takeInventory(api: RegistryApi, progress: InventoryProgres
     const repositories = await api.repositories();
     const images: InventoryImage[] = [];
     const everyBlob = new Map<string, number>();
+    const workspaces = new Map<string, { repositories: Set<string>; tags: number; blobs: Map<string, number> }>();
     progress(0, repositories.length);
     for (const [done, repository] of repositories.entries()) {
         const byDigest = new Map<string, Promise<FetchedManifest>>();
@@ -51,6 +66,11 @@ export async function takeInventory(api: RegistryApi, progress: InventoryProgres
                 for (const blob of referenced) blobs.set(blob.digest, blob.size);
             }
             for (const [digest, size] of blobs) everyBlob.set(digest, size);
+            const workspace = workspaces.get(workspaceOf(repository)) ?? { repositories: new Set(), tags: 0, blobs: new Map() };
+            workspace.repositories.add(repository);
+            workspace.tags++;
+            for (const [digest, size] of blobs) workspace.blobs.set(digest, size);
+            workspaces.set(workspaceOf(repository), workspace);
             images.push({
                 repository,
                 tag,
@@ -63,26 +83,37 @@ export async function takeInventory(api: RegistryApi, progress: InventoryProgres
         }
         progress(done + 1, repositories.length);
     }
-    return { images, repositories: repositories.length, uniqueBytes: sum(everyBlob.values()) };
+    return {
+        images,
+        repositories: repositories.length,
+        uniqueBytes: sum(everyBlob.values()),
+        workspaces: [...workspaces]
+            .map(([workspace, usage]) => ({
+                workspace,
+                repositories: usage.repositories.size,
+                tags: usage.tags,
+                bytes: sum(usage.blobs.values()),
+            }))
+            .sort((a, b) => a.workspace.localeCompare(b.workspace)),
+    };
 }
 
 const sum = (values: Iterable<number>) => [...values].reduce((total, value) => total + value, 0);
 
 /** The inventory as an aligned table, one image per line. */
 export function inventoryTable(inventory: Inventory): string {
-    const rows = [
+    return alignedTable([
         ["REPOSITORY", "TAG", "DIGEST", "PLATFORMS", "BLOBS", "BYTES"],
         ...inventory.images.map((i) => [i.repository, i.tag, i.digest, String(i.platforms || "-"), String(i.blobs), String(i.bytes)]),
-    ];
-    const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-    const lines = rows.map((row) =>
-        row
-            .map((cell, column) => cell.padEnd(widths[column]))
-            .join("  ")
-            .trimEnd(),
+    ]).concat(
+        `${inventory.images.length} tags in ${inventory.repositories} repositories; ${inventory.uniqueBytes} bytes of distinct blobs\n`,
     );
-    lines.push(
-        `${inventory.images.length} tags in ${inventory.repositories} repositories; ${inventory.uniqueBytes} bytes of distinct blobs`,
-    );
-    return lines.join("\n") + "\n";
+}
+
+/** Usage per workspace as an aligned table, with the registry's total (a blob two workspaces share counts in each). */
+export function workspaceTable(inventory: Inventory): string {
+    return alignedTable([
+        ["WORKSPACE", "REPOSITORIES", "TAGS", "BYTES"],
+        ...inventory.workspaces.map((w) => [w.workspace, String(w.repositories), String(w.tags), String(w.bytes)]),
+    ]).concat(`${inventory.workspaces.length} workspaces; the registry holds ${inventory.uniqueBytes} bytes of distinct blobs\n`);
 }

@@ -26,12 +26,20 @@ export interface FetchedManifest {
     digest: string;
     mediaType: string;
     manifest: Manifest;
+    /** Bytes of the manifest itself, which the registry stores as a blob too. */
+    size: number;
 }
 
 export interface RegistryCredentials {
     user: string;
     password: string;
 }
+
+/** The manifest media types a registry may hold. */
+export const manifestTypes = {
+    ociIndex: manifestMediaTypes[0],
+    ociManifest: manifestMediaTypes[1],
+};
 
 /** The parts of the Distribution API the operations use, with the service account's Basic auth. */
 export class RegistryApi {
@@ -96,8 +104,56 @@ export class RegistryApi {
         if (!response.ok) throw new Error(`GET ${path}: HTTP ${response.status} ${await response.text()}`);
         const digest = response.headers.get("docker-content-digest");
         if (!digest) throw new Error(`GET ${path}: no Docker-Content-Digest header`);
-        const manifest = (await response.json()) as Manifest;
-        return { digest, mediaType: response.headers.get("content-type") ?? manifest.mediaType ?? "", manifest };
+        const body = Buffer.from(await response.arrayBuffer());
+        const manifest = JSON.parse(body.toString("utf8")) as Manifest;
+        return { digest, mediaType: response.headers.get("content-type") ?? manifest.mediaType ?? "", manifest, size: body.length };
+    }
+
+    /** What `reference` (a tag) points at now, from a HEAD; undefined when it does not exist. */
+    async manifestDigest(repository: string, reference: string): Promise<string | undefined> {
+        const path = `/v2/${repository}/manifests/${reference}`;
+        const response = await this.request(path, { method: "HEAD", headers: { accept: manifestMediaTypes.join(", ") } });
+        if (response.status === 404) return undefined;
+        if (!response.ok) throw new Error(`HEAD ${path}: HTTP ${response.status}`);
+        return response.headers.get("docker-content-digest") ?? undefined;
+    }
+
+    /**
+     * Deletes one tag, leaving its manifest and other tags (Distribution 3). Returns false where the
+     * registry cannot (Distribution 2.8 answers 400 UNSUPPORTED to a DELETE by tag).
+     */
+    async deleteTag(repository: string, tag: string): Promise<boolean> {
+        const path = `/v2/${repository}/manifests/${tag}`;
+        const response = await this.request(path, { method: "DELETE" });
+        if (response.status === 202) return true;
+        const body = await response.text();
+        if (response.status === 400 || response.status === 405) return false;
+        throw new Error(`DELETE ${path}: HTTP ${response.status} ${body}`);
+    }
+
+    /** Uploads a blob in one request (monolithic upload) and returns its digest. */
+    async pushBlob(repository: string, content: Buffer, digest: string): Promise<void> {
+        const started = await this.request(`/v2/${repository}/blobs/uploads/`, { method: "POST" });
+        if (started.status !== 202)
+            throw new Error(`POST /v2/${repository}/blobs/uploads/: HTTP ${started.status} ${await started.text()}`);
+        const location = new URL(started.headers.get("location") ?? "", this.baseUrl);
+        location.searchParams.set("digest", digest);
+        const put = await this.request(location.toString(), {
+            method: "PUT",
+            body: new Uint8Array(content),
+            headers: { "content-type": "application/octet-stream" },
+        });
+        if (put.status !== 201) throw new Error(`PUT blob ${digest}: HTTP ${put.status} ${await put.text()}`);
+    }
+
+    /** Pushes a manifest under `reference` and returns the digest the registry gave it. */
+    async putManifest(repository: string, reference: string, body: string, mediaType: string): Promise<string> {
+        const path = `/v2/${repository}/manifests/${reference}`;
+        const response = await this.request(path, { method: "PUT", body, headers: { "content-type": mediaType } });
+        if (response.status !== 201) throw new Error(`PUT ${path}: HTTP ${response.status} ${await response.text()}`);
+        const digest = response.headers.get("docker-content-digest");
+        if (!digest) throw new Error(`PUT ${path}: no Docker-Content-Digest header`);
+        return digest;
     }
 
     /** The blob's size if `repository` links it, from a HEAD; undefined when it does not. */
@@ -108,10 +164,12 @@ export class RegistryApi {
         return Number(response.headers.get("content-length"));
     }
 
-    /** Deletes a manifest by digest (storage.delete.enabled); its tags go with it. */
-    async deleteManifest(repository: string, digest: string): Promise<void> {
+    /** Deletes a manifest by digest (storage.delete.enabled); its tags go with it. False when it was gone already. */
+    async deleteManifest(repository: string, digest: string): Promise<boolean> {
         const path = `/v2/${repository}/manifests/${digest}`;
         const response = await this.request(path, { method: "DELETE" });
+        if (response.status === 404) return false;
         if (response.status !== 202) throw new Error(`DELETE ${path}: HTTP ${response.status} ${await response.text()}`);
+        return true;
     }
 }

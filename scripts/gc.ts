@@ -4,28 +4,20 @@
  * its cache forgets what was collected), also when the collection fails.
  *
  *   npm run --silent gc -- --stack dev [--dry-run] [--delete-untagged] [--outputs outputs.json]
+ *   npm run --silent gc -- --stack dev --cleanup      # tag retention first (npm run cleanup), then the collection
  *
  * On Kubernetes the gcSchedule CronJob does the same in the cluster.
  */
-import * as fs from "fs";
-import * as path from "path";
-import { parse } from "yaml";
 import { names } from "../components/names";
 import { DockerRegistryControl } from "../operations/dockerRegistryControl";
+import { cleanUp, cleanupTable } from "../operations/cleanup";
 import { collectGarbage, CollectReport } from "../operations/garbageCollect";
+import { retentionEnabled } from "../operations/retention";
 import { isReadOnly } from "../operations/readOnly";
 import { RegistryApi } from "../operations/registryApi";
-import { option, readStackOutputs, registryAccess } from "./stackOutputs";
+import { defaultMcImage, option, readStackOutputs, registryAccess, retentionRules } from "./stackOutputs";
 
 const MiB = 1024 * 1024;
-
-/** mcImage's default from Pulumi.yaml: the pinned MinIO client the Kubernetes target uses too. */
-function defaultMcImage(): string {
-    const project = parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8")) as {
-        config: Record<string, { default?: string }>;
-    };
-    return project.config.mcImage.default!;
-}
 
 export function describeReport(report: CollectReport): string {
     const verb = report.dryRun ? "would remove" : "removed";
@@ -45,11 +37,21 @@ async function main(args: string[]) {
         bucket: String(outputs.bucketName),
         mcImage: option(args, "--mc-image") ?? defaultMcImage(),
     });
+    const api = new RegistryApi(url, credentials);
+    if (args.includes("--cleanup")) {
+        const rules = retentionRules(outputs, args);
+        if (!retentionEnabled(rules)) {
+            console.error("retention is off (retentionKeepLast and retentionKeepDays are 0): collecting only");
+        } else {
+            const cleanup = await cleanUp(api, await control.tagPushTimes(), rules, { dryRun: args.includes("--dry-run") });
+            process.stderr.write(cleanupTable(cleanup));
+        }
+    }
     if (isReadOnly(await control.readConfig())) {
         console.error("the registry was left read-only by an interrupted collection; switching it back first");
         await control.setReadOnly(false);
     }
-    const report = await collectGarbage(control, new RegistryApi(url, credentials), {
+    const report = await collectGarbage(control, api, {
         dryRun: args.includes("--dry-run"),
         deleteUntagged: args.includes("--delete-untagged"),
         log: (line) => console.error(line),

@@ -3,10 +3,11 @@
  * with the service account: the source of truth that orbit-www's events can drift from.
  *
  *   npm run --silent inventory -- --stack dev [--json] [--registry-url http://localhost:5050]
+ *   npm run --silent inventory -- --stack dev --by workspace [--json]   # bytes per workspace, for quotas
  *   npm run --silent inventory -- --outputs outputs.json   # a saved `pulumi stack output --json --show-secrets`
  */
 import { SingleBar } from "cli-progress";
-import { inventoryTable, takeInventory } from "../operations/inventory";
+import { inventoryTable, takeInventory, workspaceTable } from "../operations/inventory";
 import { RegistryApi } from "../operations/registryApi";
 import { option, readStackOutputs, registryAccess } from "./stackOutputs";
 
@@ -21,7 +22,15 @@ async function main(args: string[]) {
         else bar?.update(done);
     });
     bar?.stop();
-    process.stdout.write(args.includes("--json") ? JSON.stringify(inventory, null, 2) + "\n" : inventoryTable(inventory));
+    const by = option(args, "--by");
+    if (by !== undefined && by !== "workspace") throw new Error(`--by ${by}: expected --by workspace`);
+    const json = args.includes("--json");
+    if (by === "workspace") {
+        const usage = { workspaces: inventory.workspaces, totalBytes: inventory.uniqueBytes };
+        process.stdout.write(json ? JSON.stringify(usage, null, 2) + "\n" : workspaceTable(inventory));
+    } else {
+        process.stdout.write(json ? JSON.stringify(inventory, null, 2) + "\n" : inventoryTable(inventory));
+    }
 }
 
 if (require.main === module) {

@@ -1,6 +1,8 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { parse } from "yaml";
+import type { RetentionRules } from "../operations/retention";
 import { RegistryCredentials } from "../operations/registryApi";
 
 /** The value after `flag` on the command line, if any. */
@@ -61,4 +63,28 @@ export function registryAccess(outputs: Record<string, unknown>, urlOverride?: s
     const host = outputs.registryUrl;
     const loopback = /^(localhost|127\.[0-9.]+|\[::1\])(:\d+)?$/.test(host);
     return { url: urlOverride ?? `${loopback ? "http" : "https"}://${host}`, credentials: { user, password } };
+}
+
+/** mcImage's default from Pulumi.yaml: the pinned MinIO client the Kubernetes target uses too. */
+export function defaultMcImage(): string {
+    const project = parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8")) as {
+        config: Record<string, { default?: string }>;
+    };
+    return project.config.mcImage.default!;
+}
+
+/** The stack's rules (its `retention` output), with what the command line overrides. */
+export function retentionRules(outputs: Record<string, unknown>, args: string[]): RetentionRules {
+    const stack = (outputs.retention ?? {}) as Partial<RetentionRules>;
+    const count = (flag: string, fallback?: number) => {
+        const value = option(args, flag);
+        if (value === undefined) return fallback ?? 0;
+        if (!/^[0-9]+$/.test(value)) throw new Error(`${flag} ${value}: expected an integer of at least 0`);
+        return Number(value);
+    };
+    return {
+        keepLast: count("--keep-last", stack.keepLast),
+        keepDays: count("--keep-days", stack.keepDays),
+        keepTags: option(args, "--keep-tags") ?? stack.keepTags ?? "",
+    };
 }

@@ -2,6 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { names } from "../names";
 import { RegistryFiles } from "../registryFiles";
+import type { RetentionRules } from "../../operations/retention";
+import { cleanupFiles } from "../../operations/cleanupStep";
+import { cleanupScript, listingScript } from "./cleanupScript";
 import { gcReportDir, gcScript } from "./gcScript";
 import { contentName } from "./naming";
 import { appLabels, restrictedContainer, restrictedPod, scratchMount, scratchVolume } from "./podSecurity";
@@ -23,7 +26,23 @@ export interface GarbageCollectorArgs {
     envSecretName: pulumi.Input<string>;
     /** The Redis the replicas share (emptied after a collection), if any. */
     redisAddress?: string;
+    /** Tag retention: a cleanup before the collection, through the registry's API; none when retention is off. */
+    cleanup?: CleanupStepArgs;
     after: pulumi.Resource[];
+}
+
+export interface CleanupStepArgs {
+    rules: RetentionRules;
+    nodeImage: string;
+    mcImage: string;
+    bucket: string;
+    /** The S3 endpoint as the registry uses it (MinIO's Service, or AWS). */
+    s3Endpoint: string;
+    /** The registry's Service, plain HTTP inside the cluster. */
+    registryUrl: string;
+    /** The service account the cleanup deletes with. */
+    user: pulumi.Input<string>;
+    password: pulumi.Input<string>;
 }
 
 /**
@@ -105,6 +124,7 @@ export class GarbageCollector extends pulumi.ComponentResource {
             ],
         });
         const configFile = `${args.files.configDir}/config.yml`;
+        const cleanup = args.cleanup ? this.cleanupSteps(name, args, args.cleanup, metadata, childOpts) : undefined;
 
         this.cronJob = new k8s.batch.v1.CronJob(
             `${name}-cronjob`,
@@ -130,6 +150,7 @@ export class GarbageCollector extends pulumi.ComponentResource {
                                     restartPolicy: "Never",
                                     securityContext: restrictedPod(65532),
                                     initContainers: [
+                                        ...(cleanup?.steps ?? []),
                                         kubectlStep("read-only", ["set", "env", deployment, `${readOnlyEnv.name}=${readOnlyEnv.value}`]),
                                         kubectlStep("drained", ["rollout", "status", deployment, "--timeout=15m"]),
                                         registryStep("collect", [
@@ -143,7 +164,9 @@ export class GarbageCollector extends pulumi.ComponentResource {
                                     volumes: [
                                         { name: "config", configMap: { name: args.configMapName } },
                                         { name: "script", configMap: { name: script.metadata.name } },
-                                        { name: "report", emptyDir: { sizeLimit: "64Mi" } },
+                                        // The cleanup step's storage listing names every link of every repository.
+                                        { name: "report", emptyDir: { sizeLimit: cleanup ? "512Mi" : "64Mi" } },
+                                        ...(cleanup ? [cleanup.volume] : []),
                                         scratchVolume,
                                     ],
                                 },
@@ -155,5 +178,78 @@ export class GarbageCollector extends pulumi.ComponentResource {
             childOpts,
         );
         this.registerOutputs({ cronJobName: this.cronJob.metadata.name });
+    }
+
+    /**
+     * The two steps before the read-only switch that carry out the retention rules: mc lists when
+     * each tag was last pushed, then Node.js runs the program's cleanup through the registry's API
+     * (so orbit-www gets a delete event for each manifest), as the service account. Neither fails
+     * the Job's later steps; the report step does, when the cleanup failed.
+     */
+    private cleanupSteps(
+        name: string,
+        args: GarbageCollectorArgs,
+        cleanup: CleanupStepArgs,
+        metadata: (objectName: string) => k8s.types.input.meta.v1.ObjectMeta,
+        childOpts: pulumi.CustomResourceOptions,
+    ) {
+        const account = new k8s.core.v1.Secret(
+            `${name}-cleanup-account`,
+            {
+                metadata: metadata(names.registryCleanupSecret),
+                type: "Opaque",
+                stringData: pulumi.secret({ ORBIT_REGISTRY_USER: cleanup.user, ORBIT_REGISTRY_PASS: cleanup.password }),
+            },
+            childOpts,
+        );
+        const scripts = cleanupScript().apply((script) => ({
+            "cleanup.js": script,
+            "list.sh": listingScript(gcReportDir, cleanupFiles),
+        }));
+        const files = new k8s.core.v1.ConfigMap(
+            `${name}-cleanup-script`,
+            { metadata: scripts.apply((data) => metadata(contentName(names.registryCleanupSecret, data))), data: scripts },
+            childOpts,
+        );
+        const mounts = [
+            { name: "cleanup", mountPath: "/cleanup", readOnly: true },
+            { name: "report", mountPath: gcReportDir },
+            scratchMount,
+        ];
+        const steps = [
+            {
+                name: "list-tags",
+                image: cleanup.mcImage,
+                command: ["bash", "/cleanup/list.sh"],
+                env: [
+                    { name: "S3_ENDPOINT", value: cleanup.s3Endpoint },
+                    { name: "BUCKET", value: cleanup.bucket },
+                    { name: "HOME", value: "/tmp" },
+                ],
+                envFrom: [{ secretRef: { name: args.envSecretName } }],
+                resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+                securityContext: restrictedContainer,
+                volumeMounts: mounts,
+            },
+            {
+                name: "cleanup",
+                image: cleanup.nodeImage,
+                command: ["node", "/cleanup/cleanup.js"],
+                env: [
+                    { name: "REGISTRY_URL", value: cleanup.registryUrl },
+                    { name: "RETENTION_KEEP_LAST", value: String(cleanup.rules.keepLast) },
+                    { name: "RETENTION_KEEP_DAYS", value: String(cleanup.rules.keepDays) },
+                    { name: "RETENTION_KEEP_TAGS", value: cleanup.rules.keepTags },
+                    { name: "CLEANUP_DRY_RUN", value: "false" },
+                    { name: "REPORT_DIR", value: gcReportDir },
+                    { name: "HOME", value: "/tmp" },
+                ],
+                envFrom: [{ secretRef: { name: account.metadata.name } }],
+                resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+                securityContext: restrictedContainer,
+                volumeMounts: mounts,
+            },
+        ];
+        return { steps, volume: { name: "cleanup", configMap: { name: files.metadata.name } } };
     }
 }

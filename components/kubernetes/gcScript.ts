@@ -7,7 +7,8 @@ export const gcReportDir = "/report";
  *
  *   gc.sh collect <config> [flags]  collects and empties Redis (REDIS_ADDRESS, when set), and never
  *                                   fails: the read-write step after it must always run;
- *   gc.sh report                    prints what was removed and fails the Job when collecting did.
+ *   gc.sh report                    prints what the cleanup (with retention) and the collection removed,
+ *                                   and fails the Job when either failed.
  */
 export function gcScript(): string {
     return `#!/bin/sh
@@ -33,9 +34,12 @@ collect)
     exit 0
     ;;
 report)
+    # With retention on, the cleanup step ran first and left its report (and exit code) here.
+    if [ -f "$report/cleanup.txt" ]; then cat "$report/cleanup.txt"; fi
     cat "$report/gc.log"
     blobs=$(grep -c 'Deleting blob' "$report/gc.log")
     echo "removed $blobs blob(s)"
+    [ "$(cat "$report/cleanup-exit-code" 2>/dev/null || echo 0)" = 0 ] || exit 1
     exit "$(cat "$report/exit-code")"
     ;;
 *)

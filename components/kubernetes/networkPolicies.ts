@@ -19,6 +19,8 @@ export interface NetworkPoliciesArgs {
     withRedis: boolean;
     /** The garbage-collection CronJob's pods reach MinIO and Redis as the registry does. */
     withGarbageCollector: boolean;
+    /** Its retention cleanup reaches the registry's API too. */
+    withCleanup: boolean;
     /** Prometheus' namespace, admitted to the registry's debug port and MinIO's API (metrics); none without monitoring. */
     prometheusNamespace?: string;
     after: pulumi.Resource[];
@@ -52,7 +54,11 @@ export class NetworkPolicies extends pulumi.ComponentResource {
             policyTypes: ["Ingress"],
             ingress: [
                 {
-                    from: [namespaceSelector(args.ingressControllerNamespace), namespaceSelector(args.appNamespace)],
+                    from: [
+                        namespaceSelector(args.ingressControllerNamespace),
+                        namespaceSelector(args.appNamespace),
+                        ...(args.withCleanup ? [{ podSelector: { matchLabels: garbageCollectorLabels } }] : []),
+                    ],
                     ports: [{ protocol: "TCP", port: distributionContainer.httpPort }],
                 },
                 ...(args.prometheusNamespace

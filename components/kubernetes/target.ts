@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { retentionEnabled } from "../../operations/retention";
 import { allAppVariables, AppEnvironment } from "../appEnv";
 import { KubernetesConfig } from "../config";
 import { deployedOutputs, DeployedRegistry, TargetArgs } from "../deployedRegistry";
@@ -129,6 +130,18 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
                     configMapName: registry.configMap.metadata.name,
                     envSecretName: registry.envSecret.metadata.name,
                     redisAddress: redis?.address,
+                    cleanup: retentionEnabled(common.retention)
+                        ? {
+                              rules: common.retention,
+                              nodeImage: cluster.gc.nodeImage,
+                              mcImage: cluster.mcImage,
+                              bucket: common.bucketName,
+                              s3Endpoint: storage.s3.regionEndpoint ?? `https://s3.${storage.s3.region}.amazonaws.com`,
+                              registryUrl: `http://${registry.internalUrl}`,
+                              user: credentials.registryUser,
+                              password: credentials.registryPassword,
+                          }
+                        : undefined,
                     after: [registry.deployment],
                 },
                 childOpts,
@@ -154,6 +167,7 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
                 minioThroughIngress: minioPublicHost !== undefined,
                 withRedis: redis !== undefined,
                 withGarbageCollector: cluster.gc !== undefined,
+                withCleanup: cluster.gc !== undefined && retentionEnabled(common.retention),
                 prometheusNamespace: cluster.monitoring?.prometheusNamespace,
                 after: [namespace],
             },

@@ -8,6 +8,16 @@ export const credentialName = /(passw(or)?d|secret|token|access_?key|secret_?key
 export const credentialAssignment =
     /^[ \t]*["']?[\w.-]*(passw(or)?d|secret|token|access_?key|secret_?key|api_?key|private_?key)["']?[ \t]*[:=][ \t]*["']?(?![$"'{\s])\S/im;
 
+/**
+ * In a script (a ConfigMap key named *.js, *.sh…), assigning to a credential-named variable is code
+ * reading its environment (`password: env.PASS`); a quoted literal is a credential written in.
+ */
+export const scriptCredentialLiteral =
+    /(passw(or)?d|secret|token|access_?key|secret_?key|api_?key|private_?key)["']?[ \t]*[:=][ \t]*["'][^"'$\s{}]{4,}["']/i;
+
+/** Whether a ConfigMap key names a script rather than a configuration file. */
+export const isScriptKey = (key: string) => /\.(js|mjs|cjs|ts|sh|bash|py)$/.test(key);
+
 /** Literal key material that needs no name to be recognised. */
 export const credentialMaterial = /(AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----)/;
 
@@ -19,9 +29,9 @@ export function urlWithLiteralPassword(value: string): boolean {
     return !isReference(match[2]);
 }
 
-/** What in `text` looks like a credential written in plain text, or undefined. */
-export function plaintextCredentialIn(text: string): string | undefined {
-    const assignment = credentialAssignment.exec(text);
+/** What in `text` looks like a credential written in plain text, or undefined; `script` for code. */
+export function plaintextCredentialIn(text: string, script = false): string | undefined {
+    const assignment = (script ? scriptCredentialLiteral : credentialAssignment).exec(text);
     if (assignment) return `a credential assignment (${assignment[0].trim().split(/[:=]/)[0].trim()} = …)`;
     if (credentialMaterial.test(text)) return "key material";
     if (urlWithLiteralPassword(text)) return "a URL with a password";

@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { credentialName, plaintextCredentialIn } from "../lib/credentials";
+import { credentialName, isScriptKey, plaintextCredentialIn } from "../lib/credentials";
 import { containersOf, podSpecOf } from "../lib/kubernetes";
 
 /**
@@ -17,7 +17,7 @@ export const noPlaintextCredentials: ResourceValidationPolicy = {
         if (args.type === "kubernetes:core/v1:ConfigMap") {
             for (const [key, value] of Object.entries<string>(args.props.data ?? {})) {
                 if (credentialName.test(key) && value) reportViolation(`ConfigMap key ${key} looks like a credential; put it in a Secret.`);
-                const found = typeof value === "string" ? plaintextCredentialIn(value) : undefined;
+                const found = typeof value === "string" ? plaintextCredentialIn(value, isScriptKey(key)) : undefined;
                 if (found) reportViolation(`ConfigMap key ${key} holds ${found}; put it in a Secret.`);
             }
         }

@@ -22,9 +22,10 @@ interface Variant {
 
 const variants: Variant[] = [
     {
-        name: "prod (kubernetes + minio, scheduled garbage collection, Prometheus Operator, pulls straight from MinIO)",
+        name: "prod (kubernetes + minio, scheduled garbage collection with tag retention, Prometheus Operator, pulls straight from MinIO)",
         raw: stackConfig("prod", {
             gcSchedule: "0 3 * * 0",
+            retentionKeepLast: "10",
             prometheusOperator: "true",
             minioPublicEndpoint: "https://minio.orbit.example.com",
         }),

@@ -71,6 +71,12 @@ export class FreshClone {
         git("add", "-A");
         git("-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-qm", "clone");
         fs.writeFileSync(path.join(this.bin, "pulumi"), fakePulumiScript(this.log, path.dirname(this.dir)), { mode: 0o755 });
+        // The documented commands must never reach a real Docker engine or cluster from a test.
+        for (const tool of ["docker", "kubectl", "sudo"]) {
+            fs.writeFileSync(path.join(this.bin, tool), `#!/bin/sh\necho "${tool} is not available in this test" >&2\nexit 1\n`, {
+                mode: 0o755,
+            });
+        }
     }
 
     /**

@@ -131,6 +131,18 @@ for (const version of [2, 3] as const) {
             assert.match(report.output, /^emptied the Redis cache$/m);
         });
 
+        it("report: with retention on, prints the cleanup's report first, and fails the Job when the cleanup failed", async () => {
+            const reportDir = path.join(stepDir, "report");
+            fs.writeFileSync(path.join(reportDir, "cleanup.txt"), "removed 2 tag(s); a garbage collection now frees 123 bytes\n");
+            fs.writeFileSync(path.join(reportDir, "cleanup-exit-code"), "0\n");
+            const report = await gcStep(["report"]);
+            assert.strictEqual(report.code, 0, report.output);
+            assert.match(report.output, /^removed 2 tag\(s\); a garbage collection now frees 123 bytes\n[\s\S]*^removed 3 blob\(s\)$/m);
+            fs.writeFileSync(path.join(reportDir, "cleanup-exit-code"), "1\n");
+            assert.notStrictEqual((await gcStep(["report"])).code, 0, "a failed cleanup fails the Job");
+            for (const file of ["cleanup.txt", "cleanup-exit-code"]) fs.rmSync(path.join(reportDir, file));
+        });
+
         it("a failed collection still lets the read-write step run, and fails the Job at the report", async () => {
             const collected = await gcStep(["collect", path.join(stepDir, "no-such-config.yml")]);
             assert.strictEqual(collected.code, 0, "the collecting step itself never fails");

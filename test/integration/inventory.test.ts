@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { Inventory } from "../../operations/inventory";
+import { Inventory, WorkspaceUsage } from "../../operations/inventory";
 import { OciImage, OciIndex, randomLayer, readBlob, writeOciImage, writeOciIndex } from "./harness/ociImage";
 import { LocalRegistryStack } from "./harness/stack";
 import { findTools, installHint, requireTools } from "./harness/tools";
@@ -38,7 +38,7 @@ describe("npm run inventory on a real registry", function () {
         const shared = randomLayer(150 * KiB);
         for (const [repository, tag, layers] of [
             ["acme-workspace/web", "v1", [shared, 40 * KiB]],
-            ["acme-workspace/web", "v2", [shared, 60 * KiB]],
+            ["acme-workspace/worker", "v2", [shared, 60 * KiB]],
             ["beta-team/api", "main", [80 * KiB]],
         ] as const) {
             const image = writeOciImage(path.join(stack.dir, `${repository.replace("/", "-")}-${tag}`), tag, [...layers]);
@@ -109,7 +109,7 @@ describe("npm run inventory on a real registry", function () {
             listed.sort((a, b) => key(a).localeCompare(key(b))),
             expected.sort((a, b) => key(a).localeCompare(key(b))),
         );
-        assert.strictEqual(inventory.repositories, 3);
+        assert.strictEqual(inventory.repositories, 4);
         // The shared layer counts once across the registry.
         const shared = pushed[0].image.layerDigests[0];
         const distinct = new Map<string, number>();
@@ -128,8 +128,37 @@ describe("npm run inventory on a real registry", function () {
         assert.strictEqual(result.code, 0, result.stderr);
         console.log(result.stdout.replace(/^/gm, "      "));
         assert.match(result.stdout, /^REPOSITORY\s+TAG\s+DIGEST\s+PLATFORMS\s+BLOBS\s+BYTES$/m);
-        assert.match(result.stdout, /^4 tags in 3 repositories; \d+ bytes of distinct blobs$/m);
+        assert.match(result.stdout, /^4 tags in 4 repositories; \d+ bytes of distinct blobs$/m);
         assert.strictEqual(result.stderr, "");
+    });
+
+    it("gives each workspace the bytes of its distinct blobs (a layer two of its apps share counts once), and the total", async () => {
+        const result = await runInventory(outputsFile, "--by", "workspace", "--json");
+        assert.strictEqual(result.code, 0, result.stderr);
+        const usage = JSON.parse(result.stdout) as { workspaces: WorkspaceUsage[]; totalBytes: number };
+        const distinct = (blobs: Array<[string, string]>) => new Map(blobs.map(([layoutDir, d]) => [d, readBlob(layoutDir, d).length]));
+        const acme = distinct(
+            pushed
+                .filter((p) => p.repository.startsWith("acme-workspace/"))
+                .flatMap(({ image }) => [image.configDigest, ...image.layerDigests].map((d) => [image.layoutDir, d] as [string, string])),
+        );
+        const beta = distinct([
+            ...pushed
+                .filter((p) => p.repository.startsWith("beta-team/"))
+                .flatMap(({ image }) => [image.configDigest, ...image.layerDigests].map((d) => [image.layoutDir, d] as [string, string])),
+            ...index.blobDigests.map((d) => [index.layoutDir, d] as [string, string]),
+        ]);
+        const total = (blobs: Map<string, number>) => [...blobs.values()].reduce((a, b) => a + b, 0);
+        assert.strictEqual(acme.size, 5, "its two apps, web and worker, share their first layer");
+        assert.deepStrictEqual(usage.workspaces, [
+            { workspace: "acme-workspace", repositories: 2, tags: 2, bytes: total(acme) },
+            { workspace: "beta-team", repositories: 2, tags: 2, bytes: total(beta) },
+        ]);
+        assert.strictEqual(usage.totalBytes, total(acme) + total(beta));
+        const table = await runInventory(outputsFile, "--by", "workspace");
+        assert.match(table.stdout, /^WORKSPACE\s+REPOSITORIES\s+TAGS\s+BYTES$/m);
+        assert.match(table.stdout, new RegExp(`^acme-workspace\\s+2\\s+2\\s+${total(acme)}$`, "m"));
+        console.log(table.stdout.replace(/^/gm, "      "));
     });
 
     it("says what is wrong when the credentials are refused", async () => {

@@ -17,9 +17,10 @@ const project = parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
 /** The rows of the configuration reference: key and default, as the page shows them. */
 function configurationRows(page: string): Map<string, string> {
     const rows = new Map<string, string>();
-    for (const [, key, defaultValue] of page.matchAll(/^\| `([\w:]+)` \| (`[^`]*`|—) \|/gm)) {
+    for (const [, key, defaultValue] of page.matchAll(/^\| `([\w:]+)` \| (`(?:[^`])*`|—) \|/gm)) {
         assert.ok(!rows.has(key), `docs/configuration.md has two rows for ${key}`);
-        rows.set(key, defaultValue);
+        // A pipe inside a table cell is written \|, even in code.
+        rows.set(key, defaultValue.replace(/\\\|/g, "|"));
     }
     return rows;
 }

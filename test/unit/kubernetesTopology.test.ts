@@ -21,6 +21,7 @@ import { stackConfig } from "../helpers/stackConfig";
 const variants = {
     "prod (kubernetes + minio)": stackConfig("prod"),
     "prod with scheduled garbage collection": stackConfig("prod", { gcSchedule: "0 3 * * 0" }),
+    "prod with tag retention (cleanup steps in the CronJob)": stackConfig("prod", { gcSchedule: "0 3 * * 0", retentionKeepLast: "10" }),
     "kubernetes + s3": stackConfig("prod", { storage: "s3", awsRegion: "eu-west-1" }),
 };
 
@@ -222,9 +223,17 @@ for (const [variant, raw] of Object.entries(variants)) {
             });
             const registry = named(run, K.networkPolicy, "orbit-registry-registry-ingress");
             const sources = registry.spec.ingress[0].from.map(
-                (f: KubeObject) => f.namespaceSelector.matchLabels["kubernetes.io/metadata.name"],
+                (f: KubeObject) => f.namespaceSelector?.matchLabels["kubernetes.io/metadata.name"] ?? f.podSelector.matchLabels,
             );
-            assert.deepStrictEqual(sources.sort(), ["ingress-nginx", "orbit"]);
+            // With tag retention the CronJob's cleanup reaches the registry's API from its own pods.
+            const cleanup = objectsOf(run, K.cronJob).some((c) =>
+                c.spec.jobTemplate.spec.template.spec.initContainers.some((step: KubeObject) => step.name === "cleanup"),
+            );
+            assert.deepStrictEqual(sources, [
+                "ingress-nginx",
+                "orbit",
+                ...(cleanup ? [{ "app.kubernetes.io/name": "registry-gc", "app.kubernetes.io/part-of": "orbit-registry" }] : []),
+            ]);
             assert.ok(
                 matches(registry.spec.podSelector.matchLabels, named(run, K.deployment, "orbit-registry").spec.template.metadata.labels),
             );

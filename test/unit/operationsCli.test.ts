@@ -7,20 +7,28 @@ import { describeReport } from "../../scripts/gc";
 
 const root = path.resolve(__dirname, "../..");
 
-/** A script as `npm run` starts it, with a PATH that has node and the system's tools, but no Pulumi CLI. */
+/** A PATH with bash and node on it, and nothing else: no Pulumi CLI, no kubectl, no docker. */
+const bareBin = fs.mkdtempSync(path.join(os.tmpdir(), "orbit-registry-bare-bin-"));
+fs.symlinkSync(process.execPath, path.join(bareBin, "node"));
+fs.symlinkSync("/bin/bash", path.join(bareBin, "bash"));
+
+/** A script as `npm run` starts it, on that bare PATH. */
 function runScript(script: string, args: string[]) {
     const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(root, "scripts", script), ...args], {
         cwd: root,
         encoding: "utf8",
-        env: { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`, HOME: os.tmpdir() },
+        env: { PATH: bareBin, HOME: os.tmpdir() },
         timeout: 60_000,
     });
     return { code: result.status, stderr: result.stderr };
 }
 
-describe("npm run inventory and npm run gc: what a user sees when something is missing", () => {
+describe("npm run inventory, gc and cleanup: what a user sees when something is missing", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orbit-registry-cli-"));
-    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    after(() => {
+        fs.rmSync(dir, { recursive: true, force: true });
+        fs.rmSync(bareBin, { recursive: true, force: true });
+    });
 
     it("says the Pulumi CLI is missing and how to do without it", () => {
         const result = runScript("inventory.ts", ["--stack", "dev"]);
@@ -40,6 +48,31 @@ describe("npm run inventory and npm run gc: what a user sees when something is m
         const result = runScript("gc.ts", ["--outputs", outputs]);
         assert.strictEqual(result.code, 1);
         assert.match(result.stderr, /gc: this stack runs on Kubernetes: set gcSchedule/);
+    });
+
+    it("cleanup: says retention is off and how to turn it on, and refuses a bad rule on the command line", () => {
+        const outputs = path.join(dir, "dev.json");
+        fs.writeFileSync(
+            outputs,
+            JSON.stringify({ registryInternalUrl: "orbit-registry:5000", retention: { keepLast: 0, keepDays: 0, keepTags: "" } }),
+        );
+        const off = runScript("cleanup.ts", ["--outputs", outputs]);
+        assert.strictEqual(off.code, 0);
+        assert.match(
+            off.stderr,
+            /retention is off: set retentionKeepLast or retentionKeepDays \(scripts\/pulumi config set retentionKeepLast 10\)/,
+        );
+        const bad = runScript("cleanup.ts", ["--outputs", outputs, "--keep-last", "ten"]);
+        assert.strictEqual(bad.code, 1);
+        assert.match(bad.stderr, /^cleanup: --keep-last ten: expected an integer of at least 0$/m);
+    });
+
+    it("cleanup on a Kubernetes stack: runs in the cluster with kubectl, and says so when it cannot", () => {
+        const outputs = path.join(dir, "prod.json");
+        fs.writeFileSync(outputs, JSON.stringify({ registryInternalUrl: "orbit-registry.orbit-registry.svc.cluster.local:5000" }));
+        const result = runScript("cleanup.ts", ["--outputs", outputs, "--dry-run"]);
+        assert.strictEqual(result.code, 1);
+        assert.match(result.stderr, /^cleanup: kubectl is not on PATH: on Kubernetes the cleanup runs in the cluster, through kubectl$/m);
     });
 
     it("reports what a collection removed in MiB and bytes, and untagged manifests when there were some", () => {

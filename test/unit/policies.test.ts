@@ -25,11 +25,12 @@ const stacks: Record<string, [StackName, RawConfig]> = {
     "docker+s3": ["dev", { storage: "s3", awsRegion: "eu-west-1" }],
     "dev with registry:3": ["dev", { registryImage: "registry:3.0.0" }],
     "prod with registry:3": ["prod", { registryImage: "registry:3.0.0" }],
-    "prod with events, garbage collection, monitoring and a rotation": [
+    "prod with events, garbage collection with retention, monitoring and a rotation": [
         "prod",
         {
             eventsUrl: "https://orbit-www.example.com/events",
             gcSchedule: "0 3 * * 0",
+            retentionKeepLast: "10",
             prometheusOperator: "true",
             credentialsGeneration: "2",
         },
@@ -238,6 +239,17 @@ describe("no-plaintext-credentials", () => {
         assert.match(
             (await violations(noPlaintextCredentials, [configMap])).join(),
             /ConfigMap key config.yml holds a credential assignment \(secretkey/,
+        );
+    });
+    it("reads a script's assignments as code, and still catches a quoted literal in one", async () => {
+        const script = (code: string) => ({ type: "kubernetes:core/v1:ConfigMap", props: { data: { "cleanup.js": code } } });
+        assert.deepStrictEqual(
+            await violations(noPlaintextCredentials, [script('const api = client({\n    password: env.ORBIT_REGISTRY_PASS ?? "",\n});\n')]),
+            [],
+        );
+        assert.match(
+            (await violations(noPlaintextCredentials, [script('const password = "fake-hunter2";\n')])).join(),
+            /ConfigMap key cleanup.js holds a credential assignment/,
         );
     });
     it("catches an S3 secret key written as a plain env value in the prod registry", async () => {

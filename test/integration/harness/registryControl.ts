@@ -1,5 +1,6 @@
 import * as fs from "fs";
-import { blobListingTarget, blobSizesFromListing } from "../../../operations/blobListing";
+import { blobListingPrefix, blobSizesFromListing } from "../../../operations/blobListing";
+import { repositoriesPrefix, tagPushTimes } from "../../../operations/tagListing";
 import { RegistryControl } from "../../../operations/garbageCollect";
 import { Mc } from "./mc";
 import { withReadOnly } from "../../../operations/readOnly";
@@ -23,8 +24,13 @@ export class LocalRegistryControl implements RegistryControl {
     /** One mc listing as the root alias, parsed as the Docker target's collector parses it. */
     async blobSizes(digests: string[]): Promise<Map<string, number>> {
         if (digests.length === 0) return new Map();
-        const listing = await this.mc.run("ls", "--json", "--recursive", blobListingTarget("root", this.bucket));
+        const listing = await this.mc.run("ls", "--json", "--recursive", `root/${this.bucket}/${blobListingPrefix}`);
         return blobSizesFromListing(listing.output, digests);
+    }
+
+    /** When each tag was last pushed, from one mc listing, parsed as the Docker target's cleanup parses it. */
+    async tagPushTimes(): Promise<Map<string, Map<string, string>>> {
+        return tagPushTimes(await this.mc.mustRun("ls", "--json", "--recursive", `root/${this.bucket}/${repositoriesPrefix}`));
     }
 
     async setReadOnly(readOnly: boolean): Promise<void> {

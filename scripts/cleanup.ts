@@ -1,0 +1,94 @@
+/**
+ * Tag retention: removes the tags the stack's rules (retentionKeepLast, retentionKeepDays,
+ * retentionKeepTags) let go, through the registry's API, so orbit-www gets a delete event for each
+ * manifest. A garbage collection then frees the space (`npm run gc`, or `npm run gc -- --cleanup`
+ * for both in one run).
+ *
+ *   npm run --silent cleanup -- --stack dev [--dry-run] [--json]
+ *   npm run --silent cleanup -- --stack dev --dry-run --keep-last 5      # try other rules
+ *
+ * On Kubernetes it runs in the cluster, as a Job from the gcSchedule CronJob (kubectl, the current
+ * context or --context): with --dry-run only the listing and the planning steps.
+ */
+import { SingleBar } from "cli-progress";
+import { names } from "../components/names";
+import { cleanUp, cleanupTable } from "../operations/cleanup";
+import { jobFromCronJob, reportContainer } from "../operations/cleanupJob";
+import { DockerRegistryControl, runCommand } from "../operations/dockerRegistryControl";
+import { RegistryApi } from "../operations/registryApi";
+import { retentionEnabled } from "../operations/retention";
+import { defaultMcImage, option, readStackOutputs, registryAccess, retentionRules } from "./stackOutputs";
+
+/** The namespace of a Kubernetes stack, from its in-cluster registry address; undefined on Docker. */
+export const kubernetesNamespace = (outputs: Record<string, unknown>) =>
+    /^[^.]+\.([^.]+)\.svc\.cluster\.local(:\d+)?$/.exec(String(outputs.registryInternalUrl ?? ""))?.[1];
+
+async function inCluster(namespace: string, args: string[]): Promise<void> {
+    const context = option(args, "--context");
+    const kubectl = async (...kubectlArgs: string[]) => {
+        const result = await runCommand("kubectl", [...(context ? ["--context", context] : []), "--namespace", namespace, ...kubectlArgs]);
+        if (result.code === 127) throw new Error("kubectl is not on PATH: on Kubernetes the cleanup runs in the cluster, through kubectl");
+        if (result.code !== 0) throw new Error(`kubectl ${kubectlArgs.slice(0, 2).join(" ")} failed: ${result.stderr.trim()}`);
+        return result.stdout;
+    };
+    const found = await kubectl("get", "cronjob", names.registryGc, "--ignore-not-found", "--output", "json");
+    if (!found.trim()) {
+        throw new Error(
+            `${namespace} has no CronJob ${names.registryGc}: set gcSchedule and a retention rule; the CronJob runs the cleanup`,
+        );
+    }
+    const cronJob = JSON.parse(found);
+    const dryRun = args.includes("--dry-run");
+    const job = jobFromCronJob(cronJob, `${names.registryGc}-${dryRun ? "plan" : "now"}-${Date.now()}`, {
+        dryRun,
+        json: args.includes("--json"),
+    });
+    await runCommand("kubectl", [...(context ? ["--context", context] : []), "create", "--filename", "-"], JSON.stringify(job)).then(
+        (r) => {
+            if (r.code !== 0) throw new Error(`kubectl create job failed: ${r.stderr.trim()}`);
+        },
+    );
+    console.error(`job/${job.metadata.name} in ${namespace}: waiting for it (kubectl logs shows it too)`);
+    await kubectl("wait", "--for=condition=complete", "--timeout=60m", `job/${job.metadata.name}`).catch(() => undefined);
+    process.stdout.write(await kubectl("logs", `job/${job.metadata.name}`, "--container", reportContainer(job)));
+    const succeeded = JSON.parse(await kubectl("get", `job/${job.metadata.name}`, "--output", "json")).status?.succeeded === 1;
+    if (!succeeded) throw new Error(`job/${job.metadata.name} failed; see its log above`);
+}
+
+async function main(args: string[]) {
+    const outputs = readStackOutputs(args);
+    const namespace = kubernetesNamespace(outputs);
+    if (namespace) return inCluster(namespace, args);
+
+    const rules = retentionRules(outputs, args);
+    if (!retentionEnabled(rules)) {
+        console.error(
+            "retention is off: set retentionKeepLast or retentionKeepDays " +
+                "(scripts/pulumi config set retentionKeepLast 10), or pass --keep-last",
+        );
+        return;
+    }
+    const { url, credentials } = registryAccess(outputs, option(args, "--registry-url"));
+    const control = new DockerRegistryControl({
+        container: names.registry,
+        network: names.internalNetwork,
+        bucket: String(outputs.bucketName),
+        mcImage: option(args, "--mc-image") ?? defaultMcImage(),
+    });
+    const bar = process.stderr.isTTY
+        ? new SingleBar({ format: "repositories [{bar}] {value}/{total}", stream: process.stderr })
+        : undefined;
+    const report = await cleanUp(new RegistryApi(url, credentials), await control.tagPushTimes(), rules, {
+        dryRun: args.includes("--dry-run"),
+        progress: (done, total) => (done === 0 ? bar?.start(total, 0) : bar?.update(done)),
+    });
+    bar?.stop();
+    process.stdout.write(args.includes("--json") ? JSON.stringify(report, null, 2) + "\n" : cleanupTable(report));
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).catch((error: Error) => {
+        console.error(`cleanup: ${error.message}`);
+        process.exit(1);
+    });
+}
