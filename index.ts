@@ -1,6 +1,6 @@
-import { readRawConfig } from "./components/config";
+import { readRawConfig, readSecretKeys } from "./components/config";
 import { orbitRegistryProgram } from "./components/program";
 
 // The stack's outputs are the properties of what this resolves to: registryUrl, registryInternalUrl,
 // registryUser, buildServiceEnv, orbitWwwEnv, minioEndpoint, bucketName, storageLayout, retention.
-export = async () => orbitRegistryProgram(readRawConfig());
+export = async () => orbitRegistryProgram(readRawConfig(), undefined, readSecretKeys());

@@ -16,7 +16,11 @@ export const metricsJobs = { registry: `${names.registry}-metrics`, minio: names
  * Kubernetes, a rules file for promtool and for Docker users' own Prometheus. Thresholds are in
  * docs/monitoring.md; `promtool test rules` shows each firing and staying quiet (test/alerts).
  */
-export function alertRuleGroups(namespace: string): Array<{ name: string; rules: AlertRule[] }> {
+export function alertRuleGroups(
+    namespace: string,
+    /** With backups on Kubernetes: the longest wait between two runs of the backup CronJob, in seconds. */
+    backupIntervalSeconds?: number,
+): Array<{ name: string; rules: AlertRule[] }> {
     const registryJob = `job="${metricsJobs.registry}"`;
     const minioJob = `job="${metricsJobs.minio}"`;
     return [
@@ -111,7 +115,37 @@ export function alertRuleGroups(namespace: string): Array<{ name: string; rules:
                 },
             ],
         },
+        ...(backupIntervalSeconds === undefined ? [] : [backupAlerts(namespace, backupIntervalSeconds)]),
     ];
+}
+
+/**
+ * No backup succeeded for two schedules: the CronJob's last success (kube-state-metrics) is older
+ * than twice the longest wait between its runs, or it never succeeded and was created that long ago.
+ */
+function backupAlerts(namespace: string, intervalSeconds: number): { name: string; rules: AlertRule[] } {
+    const cronJob = `namespace="${namespace}",cronjob="${names.backup}"`;
+    const overdue = 2 * intervalSeconds;
+    return {
+        name: "orbit-registry-backup",
+        rules: [
+            {
+                alert: "OrbitRegistryBackupMissing",
+                expr:
+                    `time() - max(kube_cronjob_status_last_successful_time{${cronJob}}) > ${overdue}` +
+                    ` or (time() - max(kube_cronjob_created{${cronJob}}) > ${overdue}` +
+                    ` unless max(kube_cronjob_status_last_successful_time{${cronJob}}))`,
+                for: "10m",
+                labels: { severity: "critical" },
+                annotations: {
+                    summary: "No backup of the registry succeeded for two schedules",
+                    description:
+                        "A lost volume now loses every image pushed since the last copy: read the backup Job's log " +
+                        `(kubectl -n ${namespace} logs job/<the latest ${names.backup} job>); see docs/backups.md.`,
+                },
+            },
+        ],
+    };
 }
 
 /** The metric names the rules read, by who exposes them. */

@@ -29,3 +29,18 @@ export function registryBucketPolicy(bucketName: string): PolicyDocument {
 
 /** Name of that policy in MinIO. */
 export const registryPolicyName = (bucketName: string) => `${bucketName}-registry`;
+
+/** The backup identity's policy: list and read the bucket, nothing else (a backup never writes to its source). */
+export function backupReadPolicy(bucketName: string): PolicyDocument {
+    const bucketArn = `arn:aws:s3:::${bucketName}`;
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            { Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: [bucketArn] },
+            { Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${bucketArn}/*`] },
+        ],
+    };
+}
+
+/** Name of that policy in MinIO. */
+export const backupPolicyName = (bucketName: string) => `${bucketName}-backup`;

@@ -1,8 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { closest } from "fastest-levenshtein";
 import { DistributionVersion, registryVersionSettings, RegistryVersionSetting, resolveDistributionVersion } from "./distributionVersion";
 import { CredentialGenerations, credentialGenerations } from "./credentialGenerations";
 import { MinioLayout, minioLayout } from "./minioLayout";
+import { BackupTarget, backupTargetProblem, parseBackupTarget } from "./backupTarget";
 import { minioPublicEndpointProblem } from "./minioPublicEndpoint";
 import { RegistryLogLevel, registryLogLevels } from "./registryConfig";
 import * as rules from "./validators";
@@ -30,6 +32,17 @@ export interface CommonConfig {
     protectData: boolean;
     /** Tag retention: what the cleanup keeps (operations/retention.ts); off while both counts are 0. */
     retention: RetentionRules;
+    /** Off-site copies of the bucket; none when backupTarget is empty. */
+    backup?: BackupConfig;
+}
+
+/** backupTarget and its credentials (Pulumi secrets), and the Kubernetes CronJob's schedule. */
+export interface BackupConfig {
+    target: BackupTarget;
+    accessKey: string;
+    secretKey: string;
+    /** Kubernetes: the CronJob's schedule; Docker runs `npm run backup` from the host's cron. */
+    schedule?: string;
 }
 
 /** The Docker target: ports published on the Docker host. */
@@ -146,6 +159,10 @@ const keyRules = {
     retentionKeepDays: rules.nonNegativeInteger,
     retentionKeepTags: rules.optionalRegularExpression,
     nodeImage: rules.pinnedImage,
+    backupTarget: backupTargetProblem,
+    backupAccessKey: rules.anyString,
+    backupSecretKey: rules.anyString,
+    backupSchedule: rules.optional(rules.cronSchedule),
     awsRegion: rules.awsRegion,
 } as const;
 
@@ -187,8 +204,11 @@ const unknown = (key: string) =>
 
 const isKnown = (key: string): key is ConfigKey => (configKeys as string[]).includes(key);
 
-/** Validates every key and returns the typed config, or throws one ConfigError listing each bad key. */
-export function parseConfig(raw: RawConfig): OrbitRegistryConfig {
+/**
+ * Validates every key and returns the typed config, or throws one ConfigError listing each bad key.
+ * `secretKeys` are the keys the stack holds as Pulumi secrets (credentials must be).
+ */
+export function parseConfig(raw: RawConfig, secretKeys: ReadonlySet<string> = new Set()): OrbitRegistryConfig {
     const problems: string[] = Object.keys(raw)
         .filter((key) => !isKnown(key))
         .map(unknown);
@@ -258,6 +278,7 @@ export function parseConfig(raw: RawConfig): OrbitRegistryConfig {
             );
         }
     }
+    problems.push(...backupProblems(raw, secretKeys));
     const retentionOn = Number(raw.retentionKeepLast) > 0 || Number(raw.retentionKeepDays) > 0;
     if (raw.target === "kubernetes" && retentionOn && !raw.gcSchedule && !problems.some((p) => /:retentionKeep/.test(p))) {
         const key = Number(raw.retentionKeepLast) > 0 ? "retentionKeepLast" : "retentionKeepDays";
@@ -307,6 +328,14 @@ function typedConfig(raw: Record<ConfigKey, string>): OrbitRegistryConfig {
             keepDays: Number(raw.retentionKeepDays),
             keepTags: raw.retentionKeepTags,
         },
+        backup: raw.backupTarget
+            ? {
+                  target: parseBackupTarget(raw.backupTarget),
+                  accessKey: raw.backupAccessKey,
+                  secretKey: raw.backupSecretKey,
+                  schedule: optionalText("backupSchedule"),
+              }
+            : undefined,
     };
     const target: TargetConfig =
         raw.target === "docker"
@@ -364,6 +393,47 @@ function typedConfig(raw: Record<ConfigKey, string>): OrbitRegistryConfig {
                   },
               };
     return { ...common, ...target, ...storage };
+}
+
+/** Backups: credentials set, and as secrets; a schedule where a CronJob runs them, none where the host's cron does. */
+function backupProblems(raw: RawConfig, secretKeys: ReadonlySet<string>): string[] {
+    const problems: string[] = [];
+    if (!raw.backupTarget || backupTargetProblem(raw.backupTarget)) {
+        if (raw.backupSchedule) problems.push(describe("backupSchedule", raw.backupSchedule, "empty while backupTarget is empty"));
+        return problems;
+    }
+    for (const key of ["backupAccessKey", "backupSecretKey"] as const) {
+        if (!raw[key]) problems.push(missing(key, "backupTarget needs its credentials"));
+        else if (!secretKeys.has(key)) {
+            problems.push(
+                `${qualifiedKey(key)} is set in plain text; set it as a secret (scripts/pulumi config set --secret ${key} …), ` +
+                    "which Pulumi encrypts in the stack's file and state",
+            );
+        }
+    }
+    if (raw.storage === "s3") {
+        problems.push(describe("backupTarget", raw.backupTarget, "empty with storage s3 (use the bucket's versioning and replication)"));
+    }
+    if (raw.target === "kubernetes" && !raw.backupSchedule) {
+        problems.push(missing("backupSchedule", "the kubernetes target backs up on this cron schedule (UTC), e.g. 0 2 * * *"));
+    }
+    if (raw.target === "docker" && raw.backupSchedule) {
+        problems.push(
+            describe(
+                "backupSchedule",
+                raw.backupSchedule,
+                'empty on the docker target: run "npm run backup -- --stack <stack>" from the host\'s cron',
+            ),
+        );
+    }
+    return problems;
+}
+
+/** The keys of the project's namespace the stack holds as Pulumi secrets. */
+export function readSecretKeys(): Set<string> {
+    // The language host passes them (PULUMI_CONFIG_SECRET_KEYS); the SDK marks its reader internal.
+    const { isConfigSecret } = runtimeConfig as unknown as { isConfigSecret(key: string): boolean };
+    return new Set(configKeys.filter((key) => isConfigSecret(qualifiedKey(key))));
 }
 
 /**

@@ -100,16 +100,24 @@ export class MinioCredentials extends pulumi.ComponentResource {
     readonly rootPassword: pulumi.Output<string>;
     /** The registry's MinIO users (the access key is the name), oldest first; the last is the one it uses. */
     readonly registryIdentities: StorageIdentity[];
+    /** With backups on: the MinIO user that may only read the bucket, which the backups copy from. */
+    readonly backupIdentity?: { accessKey: pulumi.Output<string>; secretKey: pulumi.Output<string> };
 
-    constructor(name: string, generations: CredentialGenerations, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: { generations: CredentialGenerations; backup: boolean }, opts?: pulumi.ComponentResourceOptions) {
         super("orbit:registry:MinioCredentials", name, {}, opts);
         this.rootUser = randomSecret(this, `${name}-root-user`, 20);
         this.rootPassword = randomSecret(this, `${name}-root-password`, 40);
-        this.registryIdentities = liveGenerations(generations).map((generation) => ({
+        this.registryIdentities = liveGenerations(args.generations).map((generation) => ({
             generation,
             accessKey: randomSecret(this, `${name}-registry-access-key${generationSuffix(generation)}`, 20),
             secretKey: randomSecret(this, `${name}-registry-secret-key${generationSuffix(generation)}`, 40),
         }));
+        if (args.backup) {
+            this.backupIdentity = {
+                accessKey: randomSecret(this, `${name}-backup-access-key`, 20),
+                secretKey: randomSecret(this, `${name}-backup-secret-key`, 40),
+            };
+        }
         this.registerOutputs({
             rootUser: this.rootUser,
             rootPassword: this.rootPassword,

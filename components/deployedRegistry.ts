@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { BackupOutput } from "./backupOutput";
 import type { CommonConfig } from "./config";
 import type { Credentials } from "./credentials";
 import type { StoragePlan } from "./storage";
@@ -27,4 +28,6 @@ export interface DeployedRegistry {
     registryInternalUrl: pulumi.Output<string>;
     minioEndpoint: pulumi.Output<string>;
     bucketName: pulumi.Output<string>;
+    /** With backups on: what the backup and restore commands need (a secret). */
+    backup?: pulumi.Output<BackupOutput>;
 }

@@ -15,6 +15,8 @@ export const names = {
     registryHtpasswdSecret: "orbit-registry-htpasswd",
     /** The garbage-collection CronJob, its ServiceAccount and Role. */
     registryGc: "orbit-registry-gc",
+    /** The backup CronJob, its Secret, script and NetworkPolicy. */
+    backup: "orbit-registry-backup",
     /** The service account the CronJob's retention cleanup deletes with, and its scripts. */
     registryCleanupSecret: "orbit-registry-cleanup",
     /** Redis (Deployment, Service) and the Secret with its password. */

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { RetentionRules } from "../operations/retention";
+import type { BackupOutput } from "./backupOutput";
 import { appEnvironment } from "./appEnv";
 import { AwsS3Storage } from "./aws/s3Storage";
 import { KubernetesConfig, OrbitRegistryConfig } from "./config";
@@ -26,6 +27,8 @@ export interface OrbitRegistryOutputs {
     storageLayout: pulumi.Output<string>;
     /** The tag retention rules `npm run cleanup` applies (the Kubernetes CronJob has its own copy). */
     retention: pulumi.Output<RetentionRules>;
+    /** With backupTarget: where backups go and the identities that copy (a secret). */
+    backup?: pulumi.Output<BackupOutput>;
 }
 
 /** Orbit's hosted registry: credentials, storage, the platform-specific deployment, and the apps' wiring. */
@@ -72,7 +75,11 @@ export class OrbitRegistry extends pulumi.ComponentResource {
                   }
                 : {
                       kind: "minio",
-                      credentials: new MinioCredentials(`${name}-minio-credentials`, config.credentials, { parent: this }),
+                      credentials: new MinioCredentials(
+                          `${name}-minio-credentials`,
+                          { generations: config.credentials, backup: config.backup !== undefined },
+                          { parent: this },
+                      ),
                       minioImage: config.minio.minioImage,
                       publicEndpoint: config.minio.publicEndpoint,
                   };
@@ -101,6 +108,7 @@ export class OrbitRegistry extends pulumi.ComponentResource {
             bucketName: deployed.bucketName,
             storageLayout: pulumi.output(storageLayout),
             retention: pulumi.output(config.retention),
+            ...(deployed.backup ? { backup: deployed.backup } : {}),
         };
         this.registerOutputs(this.outputs);
     }

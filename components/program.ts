@@ -14,7 +14,11 @@ export function storageLayoutOf(config: OrbitRegistryConfig): string {
  * throws here, before the first resource exists, so nothing is ever half-created; what only the
  * previous deployment can tell (a new MinIO layout) the registry's StackGuard checks.
  */
-export function orbitRegistryProgram(raw: RawConfig, opts?: pulumi.ComponentResourceOptions): OrbitRegistryOutputs {
-    const config = parseConfig(raw);
+export function orbitRegistryProgram(
+    raw: RawConfig,
+    opts?: pulumi.ComponentResourceOptions,
+    secretKeys?: ReadonlySet<string>,
+): OrbitRegistryOutputs {
+    const config = parseConfig(raw, secretKeys);
     return new OrbitRegistry("orbit-registry", config, storageLayoutOf(config), opts).outputs;
 }

@@ -74,6 +74,11 @@ export class DockerRegistryControl implements RegistryControl {
         const config = withReadOnly(await this.readConfig(), readOnly);
         const written = await this.run("docker", ["exec", "-i", this.args.container, "sh", "-c", 'cat > "$0"', file], config);
         if (written.code !== 0) throw new Error(`could not write ${file} in ${this.args.container}: ${written.stderr.trim()}`);
+        await this.restart();
+    }
+
+    /** Restarts the registry (its in-memory caches start empty) and waits until it is healthy again. */
+    async restart(): Promise<void> {
         // Docker waits this long for the registry to drain (http.draintimeout) before it kills it.
         await this.docker("restart", "--time", "30", this.args.container);
         await this.waitHealthy();
@@ -111,18 +116,16 @@ export class DockerRegistryControl implements RegistryControl {
      * command line): the JSON lines of `mc ls --json --recursive`.
      */
     private async listStorage(prefix: string): Promise<string> {
-        const env = JSON.parse(await this.docker("inspect", "--format", "{{json .Config.Env}}", this.args.container)) as string[];
-        const value = (name: string) => env.find((line) => line.startsWith(`${name}=`))?.slice(name.length + 1) ?? "";
-        const s3 = (parse(await this.readConfig()) as { storage: { s3: { regionendpoint?: string; region: string } } }).storage.s3;
-        const endpoint = new URL(s3.regionendpoint ?? `https://s3.${s3.region}.amazonaws.com`);
-        endpoint.username = encodeURIComponent(value("REGISTRY_STORAGE_S3_ACCESSKEY"));
-        endpoint.password = encodeURIComponent(value("REGISTRY_STORAGE_S3_SECRETKEY"));
+        const storage = await this.storageAccess();
+        const endpoint = new URL(storage.endpoint);
+        endpoint.username = encodeURIComponent(storage.accessKey);
+        endpoint.password = encodeURIComponent(storage.secretKey);
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orbit-gc-"));
         const envFile = path.join(dir, "mc.env");
         try {
             fs.writeFileSync(envFile, `MC_HOST_registry=${endpoint.toString().replace(/\/$/, "")}\n`, { mode: 0o600 });
             const listing = ["ls", "--json", "--recursive", `registry/${this.args.bucket}/${prefix}`];
-            const network = s3.regionendpoint ? ["--network", this.args.network] : [];
+            const network = storage.onInternalNetwork ? ["--network", this.args.network] : [];
             const result = await this.run("docker", ["run", "--rm", ...network, "--env-file", envFile, this.args.mcImage, ...listing]);
             if (result.code !== 0)
                 throw new Error(`mc ls of the registry's ${prefix} failed (exit ${result.code}): ${result.stderr.trim()}`);
@@ -130,6 +133,20 @@ export class DockerRegistryControl implements RegistryControl {
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
+    }
+
+    /** The registry's S3 endpoint and its own (read-write) identity, as its container has them. */
+    async storageAccess(): Promise<{ endpoint: string; accessKey: string; secretKey: string; onInternalNetwork: boolean }> {
+        const env = JSON.parse(await this.docker("inspect", "--format", "{{json .Config.Env}}", this.args.container)) as string[];
+        const value = (name: string) => env.find((line) => line.startsWith(`${name}=`))?.slice(name.length + 1) ?? "";
+        const s3 = (parse(await this.readConfig()) as { storage: { s3: { regionendpoint?: string; region: string } } }).storage.s3;
+        return {
+            endpoint: s3.regionendpoint ?? `https://s3.${s3.region}.amazonaws.com`,
+            accessKey: value("REGISTRY_STORAGE_S3_ACCESSKEY"),
+            secretKey: value("REGISTRY_STORAGE_S3_SECRETKEY"),
+            // MinIO is reached on the registry's network; AWS from anywhere.
+            onInternalNetwork: s3.regionendpoint !== undefined,
+        };
     }
 
     async blobSizes(digests: string[]): Promise<Map<string, number>> {

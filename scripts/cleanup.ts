@@ -14,45 +14,26 @@ import { SingleBar } from "cli-progress";
 import { names } from "../components/names";
 import { cleanUp, cleanupTable } from "../operations/cleanup";
 import { jobFromCronJob, reportContainer } from "../operations/cleanupJob";
-import { DockerRegistryControl, runCommand } from "../operations/dockerRegistryControl";
+import { DockerRegistryControl } from "../operations/dockerRegistryControl";
 import { RegistryApi } from "../operations/registryApi";
 import { retentionEnabled } from "../operations/retention";
+import { kubectlIn, kubernetesNamespace } from "./clusterJob";
 import { defaultMcImage, option, readStackOutputs, registryAccess, retentionRules } from "./stackOutputs";
 
-/** The namespace of a Kubernetes stack, from its in-cluster registry address; undefined on Docker. */
-export const kubernetesNamespace = (outputs: Record<string, unknown>) =>
-    /^[^.]+\.([^.]+)\.svc\.cluster\.local(:\d+)?$/.exec(String(outputs.registryInternalUrl ?? ""))?.[1];
-
 async function inCluster(namespace: string, args: string[]): Promise<void> {
-    const context = option(args, "--context");
-    const kubectl = async (...kubectlArgs: string[]) => {
-        const result = await runCommand("kubectl", [...(context ? ["--context", context] : []), "--namespace", namespace, ...kubectlArgs]);
-        if (result.code === 127) throw new Error("kubectl is not on PATH: on Kubernetes the cleanup runs in the cluster, through kubectl");
-        if (result.code !== 0) throw new Error(`kubectl ${kubectlArgs.slice(0, 2).join(" ")} failed: ${result.stderr.trim()}`);
-        return result.stdout;
-    };
-    const found = await kubectl("get", "cronjob", names.registryGc, "--ignore-not-found", "--output", "json");
-    if (!found.trim()) {
+    const cluster = kubectlIn(namespace, args, "on Kubernetes the cleanup runs in the cluster, through kubectl");
+    const cronJob = await cluster.find("cronjob", names.registryGc);
+    if (!cronJob) {
         throw new Error(
             `${namespace} has no CronJob ${names.registryGc}: set gcSchedule and a retention rule; the CronJob runs the cleanup`,
         );
     }
-    const cronJob = JSON.parse(found);
     const dryRun = args.includes("--dry-run");
     const job = jobFromCronJob(cronJob, `${names.registryGc}-${dryRun ? "plan" : "now"}-${Date.now()}`, {
         dryRun,
         json: args.includes("--json"),
     });
-    await runCommand("kubectl", [...(context ? ["--context", context] : []), "create", "--filename", "-"], JSON.stringify(job)).then(
-        (r) => {
-            if (r.code !== 0) throw new Error(`kubectl create job failed: ${r.stderr.trim()}`);
-        },
-    );
-    console.error(`job/${job.metadata.name} in ${namespace}: waiting for it (kubectl logs shows it too)`);
-    await kubectl("wait", "--for=condition=complete", "--timeout=60m", `job/${job.metadata.name}`).catch(() => undefined);
-    process.stdout.write(await kubectl("logs", `job/${job.metadata.name}`, "--container", reportContainer(job)));
-    const succeeded = JSON.parse(await kubectl("get", `job/${job.metadata.name}`, "--output", "json")).status?.succeeded === 1;
-    if (!succeeded) throw new Error(`job/${job.metadata.name} failed; see its log above`);
+    await cluster.runJob(job, reportContainer(job));
 }
 
 async function main(args: string[]) {

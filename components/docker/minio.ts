@@ -101,6 +101,7 @@ export class DockerMinio extends pulumi.ComponentResource implements RegistrySto
                 rootPassword: credentials.rootPassword,
                 bucketName: args.bucketName,
                 registryIdentities: credentials.registryIdentities,
+                backupIdentity: credentials.backupIdentity,
                 protectData: args.protectData,
                 after: [this.container],
             },

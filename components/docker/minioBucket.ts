@@ -1,9 +1,9 @@
 import * as minio from "@pulumi/minio";
 import * as pulumi from "@pulumi/pulumi";
-import { registryBucketPolicy, registryPolicyName } from "../bucketPolicy";
+import { backupPolicyName, backupReadPolicy, registryBucketPolicy, registryPolicyName } from "../bucketPolicy";
 import { generationSuffix } from "../credentialGenerations";
 import { BucketEmptier } from "./bucketEmptier";
-import type { StorageIdentity } from "../credentials";
+import type { MinioCredentials, StorageIdentity } from "../credentials";
 
 export interface MinioBucketArgs {
     /** host:port of MinIO's S3 API as Pulumi itself reaches it. */
@@ -13,6 +13,8 @@ export interface MinioBucketArgs {
     bucketName: string;
     /** The registry's identities, one per live credential generation: MinIO uses the access key as the user name. */
     registryIdentities: StorageIdentity[];
+    /** With backups on: the user the backups copy with, which may only read the bucket. */
+    backupIdentity?: MinioCredentials["backupIdentity"];
     protectData: boolean;
     /** Resources that must exist first, e.g. the healthy MinIO container. */
     after: pulumi.Input<pulumi.Resource>[];
@@ -65,6 +67,8 @@ export class MinioBucket extends pulumi.ComponentResource {
             return [user, attachment];
         });
 
+        const backupUser = args.backupIdentity ? this.backupUser(name, args.bucketName, args.backupIdentity, childOpts) : [];
+
         // Deleted before the bucket it depends on, and after the registry that waits for it (ready).
         const emptier = new BucketEmptier(
             `${name}-emptier`,
@@ -79,7 +83,28 @@ export class MinioBucket extends pulumi.ComponentResource {
         );
 
         this.bucketName = bucket.bucket;
-        this.ready = [bucket, policy, ...users, emptier];
+        this.ready = [bucket, policy, ...users, ...backupUser, emptier];
         this.registerOutputs({ bucketName: this.bucketName });
+    }
+
+    /** The backups' user: list and read the bucket, nothing else. */
+    private backupUser(
+        name: string,
+        bucketName: string,
+        identity: NonNullable<MinioCredentials["backupIdentity"]>,
+        childOpts: pulumi.CustomResourceOptions,
+    ): pulumi.Resource[] {
+        const policy = new minio.IamPolicy(
+            `${name}-backup-policy`,
+            { name: backupPolicyName(bucketName), policy: JSON.stringify(backupReadPolicy(bucketName)) },
+            childOpts,
+        );
+        const user = new minio.IamUser(`${name}-backup-user`, { name: identity.accessKey, secret: identity.secretKey }, childOpts);
+        const attachment = new minio.IamUserPolicyAttachment(
+            `${name}-backup-policy-attachment`,
+            { userName: user.name, policyName: policy.name },
+            childOpts,
+        );
+        return [policy, user, attachment];
     }
 }

@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { BackupOutput, backupOutput } from "../backupOutput";
 import { DockerConfig } from "../config";
 import { deployedOutputs, DeployedRegistry, TargetArgs } from "../deployedRegistry";
 import { names } from "../names";
@@ -15,6 +16,7 @@ export class DockerTarget extends pulumi.ComponentResource implements DeployedRe
     readonly registryInternalUrl: pulumi.Output<string>;
     readonly minioEndpoint: pulumi.Output<string>;
     readonly bucketName: pulumi.Output<string>;
+    readonly backup?: pulumi.Output<BackupOutput>;
 
     constructor(name: string, args: TargetArgs<DockerConfig>, opts?: pulumi.ComponentResourceOptions) {
         super("orbit:registry:DockerTarget", name, {}, opts);
@@ -78,6 +80,11 @@ export class DockerTarget extends pulumi.ComponentResource implements DeployedRe
         this.registryInternalUrl = pulumi.output(DockerRegistry.internalUrl);
         this.minioEndpoint = storage.endpoint;
         this.bucketName = storage.bucketName;
+        const backupIdentity = args.storage.kind === "minio" ? args.storage.credentials.backupIdentity : undefined;
+        // npm run backup copies from a throwaway container on the internal network, as the registry reaches MinIO.
+        if (common.backup && backupIdentity && storage.s3.regionEndpoint) {
+            this.backup = backupOutput(common.backup, storage.s3.regionEndpoint, backupIdentity);
+        }
         this.registerOutputs(deployedOutputs(this));
     }
 }

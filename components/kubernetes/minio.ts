@@ -58,6 +58,8 @@ export class KubernetesMinio extends pulumi.ComponentResource implements Registr
     readonly secretKey: pulumi.Output<string>;
     readonly endpoint: pulumi.Output<string>;
     readonly bucketName: pulumi.Output<string>;
+    /** MinIO's S3 API inside the cluster (its Service). */
+    readonly internalEndpoint: string;
     readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: KubernetesMinioArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -88,7 +90,8 @@ export class KubernetesMinio extends pulumi.ComponentResource implements Registr
             },
             childOpts,
         );
-        const internalEndpoint = `http://${names.minio}.${args.namespace}.svc.cluster.local:${minioContainer.apiPort}`;
+        this.internalEndpoint = `http://${names.minio}.${args.namespace}.svc.cluster.local:${minioContainer.apiPort}`;
+        const internalEndpoint = this.internalEndpoint;
 
         const provisioner = new MinioProvisioner(
             `${name}-provisioner`,
@@ -99,6 +102,7 @@ export class KubernetesMinio extends pulumi.ComponentResource implements Registr
                 rootSecretName: this.rootSecret.metadata.name,
                 bucketName: args.bucketName,
                 registryIdentities: credentials.registryIdentities,
+                backupIdentity: credentials.backupIdentity,
                 minioInstance: pulumi
                     .all([deployed.statefulSet.metadata.uid, deployed.claim?.metadata.uid])
                     .apply((uids) => uids.filter(Boolean).join("/")),

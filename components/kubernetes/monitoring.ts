@@ -12,6 +12,8 @@ export const monitoringLabels = appLabels("registry-monitoring");
 export interface MonitoringArgs {
     namespace: string;
     withMinio: boolean;
+    /** With backups on: the longest wait between two runs of the backup CronJob, for its alert. */
+    backupIntervalSeconds?: number;
     after: pulumi.Resource[];
 }
 
@@ -58,7 +60,11 @@ export class Monitoring extends pulumi.ComponentResource {
                 apiVersion: "monitoring.coreos.com/v1",
                 kind: "PrometheusRule",
                 metadata: metadata(`${names.registry}-alerts`),
-                spec: { groups: alertRuleGroups(args.namespace).filter((group) => args.withMinio || group.name !== "orbit-minio") },
+                spec: {
+                    groups: alertRuleGroups(args.namespace, args.backupIntervalSeconds).filter(
+                        (group) => args.withMinio || group.name !== "orbit-minio",
+                    ),
+                },
             },
             childOpts,
         );

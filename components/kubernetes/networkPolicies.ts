@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { distributionContainer, minioContainer, redisContainer } from "../upstream";
+import { backupLabels } from "./backupCronJob";
 import { garbageCollectorLabels } from "./garbageCollector";
 import { minioLabels } from "./minio";
 import { provisionerLabels } from "./provisioner";
@@ -21,6 +22,8 @@ export interface NetworkPoliciesArgs {
     withGarbageCollector: boolean;
     /** Its retention cleanup reaches the registry's API too. */
     withCleanup: boolean;
+    /** With backups on: the target's port, the only one outside the namespace the backup pods may reach (besides DNS). */
+    backupTargetPort?: number;
     /** Prometheus' namespace, admitted to the registry's debug port and MinIO's API (metrics); none without monitoring. */
     prometheusNamespace?: string;
     after: pulumi.Resource[];
@@ -80,6 +83,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
                         from: [
                             ...registrySide,
                             { podSelector: { matchLabels: provisionerLabels } },
+                            ...(args.backupTargetPort ? [{ podSelector: { matchLabels: backupLabels } }] : []),
                             ...(args.minioPeers ? [{ podSelector: { matchLabels: minioLabels } }] : []),
                             ...(args.minioThroughIngress ? [namespaceSelector(args.ingressControllerNamespace)] : []),
                         ],
@@ -101,6 +105,26 @@ export class NetworkPolicies extends pulumi.ComponentResource {
                 podSelector: { matchLabels: redisLabels },
                 policyTypes: ["Ingress"],
                 ingress: [{ from: registrySide, ports: [{ protocol: "TCP", port: redisContainer.port }] }],
+            });
+        }
+        if (args.backupTargetPort) {
+            // A NetworkPolicy cannot name a host: the target's port on any address, MinIO's API, and DNS.
+            policy("backup-egress", {
+                podSelector: { matchLabels: backupLabels },
+                policyTypes: ["Egress"],
+                egress: [
+                    { to: [{ podSelector: { matchLabels: minioLabels } }], ports: [{ protocol: "TCP", port: minioContainer.apiPort }] },
+                    {
+                        to: [{ ipBlock: { cidr: "0.0.0.0/0" } }, { ipBlock: { cidr: "::/0" } }],
+                        ports: [{ protocol: "TCP", port: args.backupTargetPort }],
+                    },
+                    {
+                        ports: [
+                            { protocol: "UDP", port: 53 },
+                            { protocol: "TCP", port: 53 },
+                        ],
+                    },
+                ],
             });
         }
         this.registerOutputs({ policyNames });

@@ -1,7 +1,10 @@
 /** The alias the provisioning script expects in MC_HOST_<alias> (http://ROOT_USER:ROOT_PASSWORD@host:port). */
 export const provisionerAlias = "orbit";
 
-/** Environment variables the script reads besides MC_HOST_orbit (and PREVIOUS_ACCESS_KEY/SECRET_KEY during a rotation). */
+/**
+ * Environment variables the script reads besides MC_HOST_orbit (and PREVIOUS_ACCESS_KEY/SECRET_KEY
+ * during a rotation; BACKUP_ACCESS_KEY/SECRET_KEY, BACKUP_POLICY_NAME/FILE with backups on).
+ */
 const provisionerEnv = ["BUCKET", "POLICY_NAME", "POLICY_FILE", "REGISTRY_ACCESS_KEY", "REGISTRY_SECRET_KEY"] as const;
 
 /**
@@ -28,9 +31,9 @@ mc_ admin policy create ${alias} "$POLICY_NAME" "$POLICY_FILE" >/dev/null
 
 # The current identity and, during a rotation's overlap, the previous one.
 keep=("$REGISTRY_ACCESS_KEY")
-add_user() { # access-key secret-key
+add_user() { # access-key secret-key [policy]
   mc_ admin user add ${alias} "$1" "$2" >/dev/null
-  if ! attached=$(mc_ admin policy attach ${alias} "$POLICY_NAME" --user "$1" 2>&1); then
+  if ! attached=$(mc_ admin policy attach ${alias} "\${3:-$POLICY_NAME}" --user "$1" 2>&1); then
     case "$attached" in
       *"already"*) ;;
       *) echo "$attached" >&2; exit 1 ;;
@@ -43,14 +46,22 @@ if [ -n "\${PREVIOUS_ACCESS_KEY:-}" ]; then
   keep+=("$PREVIOUS_ACCESS_KEY")
 fi
 
-# A retired generation: any other user holding the registry's policy goes.
+# With backups on: the user the backups copy from, which may only read the bucket.
+if [ -n "\${BACKUP_ACCESS_KEY:-}" ]; then
+  mc_ admin policy create ${alias} "\${BACKUP_POLICY_NAME:?}" "\${BACKUP_POLICY_FILE:?}" >/dev/null
+  add_user "$BACKUP_ACCESS_KEY" "\${BACKUP_SECRET_KEY:?}" "$BACKUP_POLICY_NAME"
+  keep+=("$BACKUP_ACCESS_KEY")
+fi
+
+# A retired generation (or backups turned off): any other user holding either policy goes.
 while read -r line; do
   [[ $line =~ \\"accessKey\\":\\"([^\\"]+)\\" ]] || continue
   user="\${BASH_REMATCH[1]}"
-  [[ $line == *"\\"policyName\\":\\"$POLICY_NAME\\""* ]] || continue
+  holds() { [ -n "$1" ] && [[ $line == *"\\"policyName\\":\\"$1\\""* ]]; }
+  holds "$POLICY_NAME" || holds "\${BACKUP_POLICY_NAME:-}" || continue
   case " \${keep[*]} " in *" $user "*) continue ;; esac
   mc_ admin user rm ${alias} "$user" >/dev/null
-  echo "removed the retired registry user \${user:0:4}…"
+  echo "removed the retired user \${user:0:4}…"
 done < <(mc_ admin user list ${alias} --json)
 echo "bucket $BUCKET, its registry user(s) and policy $POLICY_NAME are in place"
 `;

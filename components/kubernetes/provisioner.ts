@@ -1,12 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { registryBucketPolicy, registryPolicyName } from "../bucketPolicy";
+import { backupPolicyName, backupReadPolicy, registryBucketPolicy, registryPolicyName } from "../bucketPolicy";
 import { names } from "../names";
 import { minioContainer } from "../upstream";
 import { contentName } from "./naming";
 import { appLabels, restrictedContainer, restrictedPod, scratchMount, scratchVolume } from "./podSecurity";
 import { provisionerAlias, provisionScript } from "./provisionScript";
-import type { StorageIdentity } from "../credentials";
+import type { MinioCredentials, StorageIdentity } from "../credentials";
 import { secretChecksum, secretChecksumAnnotation } from "./secretChecksum";
 
 export const provisionerLabels = appLabels("minio-provisioner");
@@ -23,6 +23,8 @@ export interface MinioProvisionerArgs {
     bucketName: string;
     /** The registry's identities to keep, oldest first (the last is current); any other user with its policy is removed. */
     registryIdentities: StorageIdentity[];
+    /** With backups on: the identity the backups read with, and only read. */
+    backupIdentity?: MinioCredentials["backupIdentity"];
     /**
      * Which MinIO this is: the uids of its StatefulSet (and claim). A new MinIO (a new layout, a lost
      * volume re-created) has new ones, and the Job runs again: MinIO keeps its users apart from the
@@ -51,6 +53,9 @@ export class MinioProvisioner extends pulumi.ComponentResource {
             REGISTRY_ACCESS_KEY: current.accessKey,
             REGISTRY_SECRET_KEY: current.secretKey,
             ...(previous ? { PREVIOUS_ACCESS_KEY: previous.accessKey, PREVIOUS_SECRET_KEY: previous.secretKey } : {}),
+            ...(args.backupIdentity
+                ? { BACKUP_ACCESS_KEY: args.backupIdentity.accessKey, BACKUP_SECRET_KEY: args.backupIdentity.secretKey }
+                : {}),
         };
         const registryKeys = new k8s.core.v1.Secret(
             `${name}-registry-keys`,
@@ -61,7 +66,11 @@ export class MinioProvisioner extends pulumi.ComponentResource {
             },
             childOpts,
         );
-        const data = { "provision.sh": provisionScript(), "policy.json": JSON.stringify(registryBucketPolicy(args.bucketName), null, 2) };
+        const data = {
+            "provision.sh": provisionScript(),
+            "policy.json": JSON.stringify(registryBucketPolicy(args.bucketName), null, 2),
+            ...(args.backupIdentity ? { "backup-policy.json": JSON.stringify(backupReadPolicy(args.bucketName), null, 2) } : {}),
+        };
         const files = new k8s.core.v1.ConfigMap(
             `${name}-files`,
             { metadata: { name: contentName(names.minioProvisioner, data), namespace: args.namespace, labels: provisionerLabels }, data },
@@ -108,6 +117,13 @@ export class MinioProvisioner extends pulumi.ComponentResource {
                                                   fromSecret("PREVIOUS_SECRET_KEY", registryKeys.metadata.name, "PREVIOUS_SECRET_KEY"),
                                               ]
                                             : []),
+                                        ...(args.backupIdentity
+                                            ? [
+                                                  fromSecret("BACKUP_ACCESS_KEY", registryKeys.metadata.name, "BACKUP_ACCESS_KEY"),
+                                                  fromSecret("BACKUP_SECRET_KEY", registryKeys.metadata.name, "BACKUP_SECRET_KEY"),
+                                                  { name: "BACKUP_POLICY_FILE", value: "/provisioner/backup-policy.json" },
+                                              ]
+                                            : []),
                                         // Kubernetes expands $(VAR) from the variables above: no credential is written here.
                                         {
                                             name: `MC_HOST_${provisionerAlias}`,
@@ -116,6 +132,8 @@ export class MinioProvisioner extends pulumi.ComponentResource {
                                         { name: "BUCKET", value: args.bucketName },
                                         { name: "POLICY_NAME", value: registryPolicyName(args.bucketName) },
                                         { name: "POLICY_FILE", value: "/provisioner/policy.json" },
+                                        // Also without backups: a user left holding it (backups turned off) goes.
+                                        { name: "BACKUP_POLICY_NAME", value: backupPolicyName(args.bucketName) },
                                         { name: "MC_CONFIG_DIR", value: "/tmp/.mc" },
                                         { name: "HOME", value: "/tmp" },
                                     ],

@@ -2,11 +2,15 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { retentionEnabled } from "../../operations/retention";
 import { allAppVariables, AppEnvironment } from "../appEnv";
+import { BackupOutput, backupOutput } from "../backupOutput";
+import { backupTargetPort } from "../backupTarget";
+import { longestCronInterval } from "../cronInterval";
 import { KubernetesConfig } from "../config";
 import { deployedOutputs, DeployedRegistry, TargetArgs } from "../deployedRegistry";
 import { ownerAnnotations } from "../guard/stackGuard";
 import { names } from "../names";
 import { registryFiles } from "../registryFiles";
+import { BackupCronJob } from "./backupCronJob";
 import { GarbageCollector } from "./garbageCollector";
 import { Monitoring } from "./monitoring";
 import { distributionContainer, minioContainer } from "../upstream";
@@ -26,6 +30,7 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
     readonly registryInternalUrl: pulumi.Output<string>;
     readonly minioEndpoint: pulumi.Output<string>;
     readonly bucketName: pulumi.Output<string>;
+    readonly backup?: pulumi.Output<BackupOutput>;
 
     constructor(name: string, args: KubernetesTargetArgs, opts?: pulumi.ComponentResourceOptions) {
         super("orbit:registry:KubernetesTarget", name, {}, opts);
@@ -148,10 +153,35 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
             );
         }
 
+        // Validation made sure: backups only with MinIO, and with a schedule.
+        const backup = common.backup?.schedule ? { ...common.backup, schedule: common.backup.schedule } : undefined;
+        const backupIdentity = args.storage.kind === "minio" ? args.storage.credentials.backupIdentity : undefined;
+        if (backup && backupIdentity && storage instanceof KubernetesMinio) {
+            new BackupCronJob(
+                `${name}-backup`,
+                {
+                    namespace: cluster.namespace,
+                    backup,
+                    mcImage: cluster.mcImage,
+                    sourceEndpoint: storage.internalEndpoint,
+                    bucketName: common.bucketName,
+                    identity: backupIdentity,
+                    after: [...storage.ready],
+                },
+                childOpts,
+            );
+            this.backup = backupOutput(backup, storage.internalEndpoint, backupIdentity);
+        }
+
         if (cluster.monitoring) {
             new Monitoring(
                 `${name}-monitoring`,
-                { namespace: cluster.namespace, withMinio: args.storage.kind === "minio", after: [registry.deployment] },
+                {
+                    namespace: cluster.namespace,
+                    withMinio: args.storage.kind === "minio",
+                    backupIntervalSeconds: backup && longestCronInterval(backup.schedule),
+                    after: [registry.deployment],
+                },
                 childOpts,
             );
         }
@@ -168,6 +198,7 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
                 withRedis: redis !== undefined,
                 withGarbageCollector: cluster.gc !== undefined,
                 withCleanup: cluster.gc !== undefined && retentionEnabled(common.retention),
+                backupTargetPort: backup && backupTargetPort(backup.target),
                 prometheusNamespace: cluster.monitoring?.prometheusNamespace,
                 after: [namespace],
             },

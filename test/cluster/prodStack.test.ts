@@ -1,6 +1,8 @@
 import * as assert from "assert";
 import { parse } from "yaml";
+import { parseBackupTarget } from "../../components/backupTarget";
 import { RawConfig } from "../../components/config";
+import { jobFromBackupCronJob } from "../../operations/backupJob";
 import { randomSecrets, runProgram, SecretSource } from "../helpers/mockProgram";
 import { stackConfig } from "../helpers/stackConfig";
 import { waitUntil } from "../integration/harness/net";
@@ -22,10 +24,16 @@ interface Variant {
 
 const variants: Variant[] = [
     {
-        name: "prod (kubernetes + minio, scheduled garbage collection with tag retention, Prometheus Operator, pulls straight from MinIO)",
+        name:
+            "prod (kubernetes + minio, scheduled garbage collection with tag retention, nightly backups, " +
+            "Prometheus Operator, pulls straight from MinIO)",
         raw: stackConfig("prod", {
             gcSchedule: "0 3 * * 0",
             retentionKeepLast: "10",
+            backupTarget: "https://s3.eu-central-1.amazonaws.com/orbit-backups/registry",
+            backupAccessKey: "fake-backup-access-key",
+            backupSecretKey: "fake-backup-secret-key",
+            backupSchedule: "0 2 * * *",
             prometheusOperator: "true",
             minioPublicEndpoint: "https://minio.orbit.example.com",
         }),
@@ -265,6 +273,37 @@ describe("the prod stack on a real Kubernetes control plane", function () {
                 });
             }
 
+            if (config.backupTarget) {
+                it("runs the Jobs npm run backup and npm run restore make from the backup CronJob to completion", async () => {
+                    const cronJob = await live("CronJob", "orbit-registry-backup");
+                    const keys = await live("Secret", "orbit-registry-backup");
+                    assert.deepStrictEqual(Object.keys(keys.data).sort(), [
+                        "SOURCE_ACCESS_KEY",
+                        "SOURCE_SECRET_KEY",
+                        "TARGET_ACCESS_KEY",
+                        "TARGET_SECRET_KEY",
+                    ]);
+                    const jobs = [
+                        jobFromBackupCronJob(cronJob, "orbit-registry-backup-now-1", { mode: "backup", prune: false }),
+                        jobFromBackupCronJob(cronJob, "orbit-registry-backup-restore-1", {
+                            mode: "restore",
+                            from: parseBackupTarget(config.backupTarget),
+                        }),
+                    ];
+                    for (const job of jobs) {
+                        const created = await plane.api.create(job);
+                        assert.deepStrictEqual(created.warnings, [], `${job.metadata.name} is admitted without a warning`);
+                        // Complete: its pod passed the restricted Pod Security Standard and ran.
+                        await deployer.waitReady(job);
+                    }
+                    // The pods the backup egress policy selects, and MinIO's ingress admits.
+                    const egress = await live("NetworkPolicy", "orbit-registry-backup-egress");
+                    const pods = await plane.api.list("v1", "Pod", namespace, labelSelector(egress.spec.podSelector.matchLabels));
+                    assert.strictEqual(pods.length, 2, "one pod of each Job");
+                    console.log(`      ${jobs.map((j) => j.metadata.name).join(" and ")} completed`);
+                });
+            }
+
             it("gives the Ingress an address", async () => {
                 assert.ok((await live("Ingress", "orbit-registry")).status.loadBalancer.ingress.length > 0);
             });
@@ -413,7 +452,10 @@ describe("the prod stack on a real Kubernetes control plane", function () {
                 assert.strictEqual(Buffer.from(credentials!.data.ORBIT_REGISTRY_USER, "base64").toString(), `${config.registryUser}-g2`);
                 if (variant.withMinio) {
                     // A new identity changes the Job's template, which is immutable: Pulumi replaces the Job.
-                    const jobs = (await plane.api.list("batch/v1", "Job", namespace)).filter((j) => !j.metadata.deletionTimestamp);
+                    const provisioner = labelSelector(objects.find((o) => o.object.kind === "Job")!.object.metadata.labels);
+                    const jobs = (await plane.api.list("batch/v1", "Job", namespace, provisioner)).filter(
+                        (j) => !j.metadata.deletionTimestamp,
+                    );
                     assert.strictEqual(jobs.length, 1, "the provisioning Job of the last step, the earlier ones pruned");
                     assert.ok((jobs[0].status?.conditions ?? []).some((c: KubeObject) => c.type === "Complete" && c.status === "True"));
                 }

@@ -80,10 +80,19 @@ const fakeUid = (name: string, inputs: Record<string, unknown>) =>
 /** How many resources reached the mock engine in the latest runProgram, even one that threw. */
 export let mockedResourceCount = 0;
 
+/** The keys docs/configuration.md has users set with `pulumi config set --secret`. */
+export const credentialKeys: ConfigKey[] = ["backupAccessKey", "backupSecretKey"];
+
 /**
- * Runs the whole program under Pulumi mocks with `raw` as the stack's configuration.
+ * Runs the whole program under Pulumi mocks with `raw` as the stack's configuration, the keys in
+ * `secretKeys` set as Pulumi secrets (`pulumi config set --secret`).
  */
-export async function runProgram(raw: RawConfig, stack = "test", secrets: SecretSource = fakeSecrets): Promise<StackRun> {
+export async function runProgram(
+    raw: RawConfig,
+    stack = "test",
+    secrets: SecretSource = fakeSecrets,
+    secretKeys: ConfigKey[] = credentialKeys,
+): Promise<StackRun> {
     mockedResourceCount = 0;
     const mocked = new Map<string, { inputs: Record<string, unknown>; provider?: string }>();
     const declared: Omit<DeclaredResource, "inputs" | "provider">[] = [];
@@ -105,16 +114,21 @@ export async function runProgram(raw: RawConfig, stack = "test", secrets: Secret
     );
     pulumi.runtime.setAllConfig(
         Object.fromEntries(Object.entries(raw).map(([key, value]) => [qualifiedKey(key as ConfigKey), value as string])),
+        secretKeys.map(qualifiedKey),
     );
 
-    const programOutputs = orbitRegistryProgram(raw, {
-        transformations: [
-            ({ type, name, opts }) => {
-                declared.push({ type, name, opts, parentName: (opts.parent as { __name?: string })?.__name });
-                return undefined;
-            },
-        ],
-    });
+    const programOutputs = orbitRegistryProgram(
+        raw,
+        {
+            transformations: [
+                ({ type, name, opts }) => {
+                    declared.push({ type, name, opts, parentName: (opts.parent as { __name?: string })?.__name });
+                    return undefined;
+                },
+            ],
+        },
+        new Set(secretKeys),
+    );
 
     const outputs: StackRun["outputs"] = {};
     for (const [key, output] of Object.entries(programOutputs)) {

@@ -101,7 +101,7 @@ for (const version of [2, 3] as const) {
 
         it("retired: generation 1 gets 401 and its MinIO user is gone; every image is still there, byte-identical", async () => {
             const provisioned = await stack.provision([storage2]);
-            assert.match(provisioned, /removed the retired registry user/);
+            assert.match(provisioned, /removed the retired user/);
             assert.ok(!(await minioAccepts(stack.registryS3)), "generation 1's MinIO user is refused");
             assert.ok(await minioAccepts(storage2));
 

@@ -23,6 +23,12 @@ const variants = {
     "prod with scheduled garbage collection": stackConfig("prod", { gcSchedule: "0 3 * * 0" }),
     "prod with tag retention (cleanup steps in the CronJob)": stackConfig("prod", { gcSchedule: "0 3 * * 0", retentionKeepLast: "10" }),
     "kubernetes + s3": stackConfig("prod", { storage: "s3", awsRegion: "eu-west-1" }),
+    "prod with backups": stackConfig("prod", {
+        backupTarget: "https://s3.eu-central-1.amazonaws.com/orbit-backups/registry",
+        backupAccessKey: "fake-backup-access",
+        backupSecretKey: "fake-backup-secret",
+        backupSchedule: "0 2 * * *",
+    }),
 };
 
 /** The credential values the mocks generated: RandomPassword results and the IAM access key's secret. */
@@ -227,7 +233,7 @@ for (const [variant, raw] of Object.entries(variants)) {
             );
             // With tag retention the CronJob's cleanup reaches the registry's API from its own pods.
             const cleanup = objectsOf(run, K.cronJob).some((c) =>
-                c.spec.jobTemplate.spec.template.spec.initContainers.some((step: KubeObject) => step.name === "cleanup"),
+                (c.spec.jobTemplate.spec.template.spec.initContainers ?? []).some((step: KubeObject) => step.name === "cleanup"),
             );
             assert.deepStrictEqual(sources, [
                 "ingress-nginx",

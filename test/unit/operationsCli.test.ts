@@ -23,7 +23,7 @@ function runScript(script: string, args: string[]) {
     return { code: result.status, stderr: result.stderr };
 }
 
-describe("npm run inventory, gc and cleanup: what a user sees when something is missing", () => {
+describe("npm run inventory, gc, cleanup, backup and restore: what a user sees when something is missing", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orbit-registry-cli-"));
     after(() => {
         fs.rmSync(dir, { recursive: true, force: true });
@@ -73,6 +73,43 @@ describe("npm run inventory, gc and cleanup: what a user sees when something is 
         const result = runScript("cleanup.ts", ["--outputs", outputs, "--dry-run"]);
         assert.strictEqual(result.code, 1);
         assert.match(result.stderr, /^cleanup: kubectl is not on PATH: on Kubernetes the cleanup runs in the cluster, through kubectl$/m);
+    });
+
+    it("backup and restore: say how to turn backups on, and what --from must be", () => {
+        const outputs = path.join(dir, "dev.json");
+        fs.writeFileSync(outputs, JSON.stringify({ registryInternalUrl: "orbit-registry:5000", bucketName: "orbit-registry" }));
+        const off = runScript("backup.ts", ["--outputs", outputs]);
+        assert.strictEqual(off.code, 1);
+        assert.match(off.stderr, /^backup: the stack has no backup output: set backupTarget and its keys \(scripts\/pulumi config set/m);
+        assert.match(runScript("restore.ts", ["--outputs", outputs]).stderr, /^restore: --from is required: the backup's URL/m);
+        const badFrom = runScript("restore.ts", ["--outputs", outputs, "--from", "s3://orbit-backups"]);
+        assert.match(badFrom.stderr, /^restore: --from s3:\/\/orbit-backups: expected empty, or an S3 URL/m);
+        const masked = path.join(dir, "masked.json");
+        fs.writeFileSync(masked, JSON.stringify({ registryInternalUrl: "orbit-registry:5000", backup: "[secret]" }));
+        assert.match(runScript("backup.ts", ["--outputs", masked]).stderr, /^backup: the backup output is still masked/m);
+    });
+
+    it("backup with backups on: needs docker on Docker, kubectl on Kubernetes", () => {
+        const backup = {
+            target: "https://s3.example.com/orbit-backups",
+            targetAccessKey: "fake-a",
+            targetSecretKey: "fake-b",
+            sourceEndpoint: "http://orbit-minio:9000",
+            sourceAccessKey: "fake-c",
+            sourceSecretKey: "fake-d",
+        };
+        const dev = path.join(dir, "dev-backup.json");
+        fs.writeFileSync(dev, JSON.stringify({ registryInternalUrl: "orbit-registry:5000", bucketName: "orbit-registry", backup }));
+        assert.match(
+            runScript("backup.ts", ["--outputs", dev]).stderr,
+            /^backup: docker is not on PATH: the Docker target's backups run in a container$/m,
+        );
+        const prod = path.join(dir, "prod-backup.json");
+        fs.writeFileSync(prod, JSON.stringify({ registryInternalUrl: "orbit-registry.orbit-registry.svc.cluster.local:5000", backup }));
+        assert.match(
+            runScript("restore.ts", ["--outputs", prod, "--from", backup.target]).stderr,
+            /^restore: kubectl is not on PATH: on Kubernetes the restore runs in the cluster, through kubectl$/m,
+        );
     });
 
     it("reports what a collection removed in MiB and bytes, and untagged manifests when there were some", () => {

@@ -35,6 +35,24 @@ const stacks: Record<string, [StackName, RawConfig]> = {
             credentialsGeneration: "2",
         },
     ],
+    "prod with backups and monitoring": [
+        "prod",
+        {
+            backupTarget: "https://s3.eu-central-1.amazonaws.com/orbit-backups/registry",
+            backupAccessKey: "fake-backup-access",
+            backupSecretKey: "fake-backup-secret",
+            backupSchedule: "0 2 * * *",
+            prometheusOperator: "true",
+        },
+    ],
+    "dev with backups": [
+        "dev",
+        {
+            backupTarget: "https://s3.eu-central-1.amazonaws.com/orbit-backups/registry",
+            backupAccessKey: "fake-backup-access",
+            backupSecretKey: "fake-backup-secret",
+        },
+    ],
     "dev with events and a rotation": ["dev", { eventsUrl: "https://orbit-www.example.com/events", credentialsGeneration: "2" }],
 };
 

@@ -1,7 +1,7 @@
 import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { PolicyDocument, registryPolicyName } from "../../../components/bucketPolicy";
+import { backupPolicyName, backupReadPolicy, PolicyDocument, registryPolicyName } from "../../../components/bucketPolicy";
 import { provisionerAlias, provisionScript } from "../../../components/kubernetes/provisionScript";
 
 export interface McResult {
@@ -56,11 +56,15 @@ export class Mc {
         secretKey: string,
         policy: PolicyDocument,
         previous?: { accessKey: string; secretKey: string },
+        /** The backups' read-only identity, with the program's backup policy. */
+        backup?: { accessKey: string; secretKey: string },
     ): Promise<string> {
         const script = path.join(this.configDir, "provision.sh");
         const policyFile = path.join(this.configDir, "registry-policy.json");
         fs.writeFileSync(script, provisionScript());
         fs.writeFileSync(policyFile, JSON.stringify(policy));
+        const backupPolicyFile = path.join(this.configDir, "backup-policy.json");
+        fs.writeFileSync(backupPolicyFile, JSON.stringify(backupReadPolicy(bucket)));
         const env = {
             PATH: `${path.dirname(this.binary)}${path.delimiter}${process.env.PATH}`,
             HOME: this.configDir,
@@ -72,6 +76,11 @@ export class Mc {
             REGISTRY_ACCESS_KEY: accessKey,
             REGISTRY_SECRET_KEY: secretKey,
             ...(previous ? { PREVIOUS_ACCESS_KEY: previous.accessKey, PREVIOUS_SECRET_KEY: previous.secretKey } : {}),
+            // As the Job: the backup policy's name also without backups, so a user left holding it goes.
+            BACKUP_POLICY_NAME: backupPolicyName(bucket),
+            ...(backup
+                ? { BACKUP_ACCESS_KEY: backup.accessKey, BACKUP_SECRET_KEY: backup.secretKey, BACKUP_POLICY_FILE: backupPolicyFile }
+                : {}),
         };
         return new Promise((resolve, reject) => {
             execFile("bash", [script], { env, timeout: 180_000 }, (error, stdout, stderr) =>

@@ -44,6 +44,8 @@ export interface StackOptions {
     events?: { url: string; token: string };
     /** How often the registry checks its storage; 1s by default, so an outage shows quickly. */
     healthInterval?: string;
+    /** Provision the backups' read-only identity too. */
+    backupIdentity?: boolean;
 }
 
 export interface Credentials {
@@ -61,6 +63,8 @@ export class LocalRegistryStack {
     readonly bucket = "orbit-registry";
     readonly serviceAccount: Credentials = { user: "orbit-service", password: randomSecret() };
     readonly registryS3 = { accessKey: `registry${randomSecret(6)}`, secretKey: randomSecret() };
+    /** The backups' read-only MinIO identity (provisioned with options.backupIdentity). */
+    readonly backupS3 = { accessKey: `backup${randomSecret(6)}`, secretKey: randomSecret() };
     readonly minio: MinioServer | DistributedMinio;
     readonly mc: Mc;
     readonly skopeo: Skopeo;
@@ -134,10 +138,22 @@ export class LocalRegistryStack {
      * Creates (or, run again, confirms) the bucket, the registry's user and policy with the program's
      * script; with `identities`, those users (the last is current) and no other with the policy.
      */
-    provision(identities: Array<{ accessKey: string; secretKey: string }> = [this.registryS3]): Promise<string> {
+    provision(
+        identities: Array<{ accessKey: string; secretKey: string }> = [this.registryS3],
+        withBackupIdentity = this.options.backupIdentity ?? false,
+    ): Promise<string> {
+        const backup = withBackupIdentity ? this.backupS3 : undefined;
         const root = this.mc.alias("root", this.minio.endpoint, this.minio.root.user, this.minio.root.password);
         const [current, previous] = [...identities].reverse();
-        return this.mc.provision(root, this.bucket, current.accessKey, current.secretKey, registryBucketPolicy(this.bucket), previous);
+        return this.mc.provision(
+            root,
+            this.bucket,
+            current.accessKey,
+            current.secretKey,
+            registryBucketPolicy(this.bucket),
+            previous,
+            backup,
+        );
     }
 
     /** Stops every process and removes every file of the run. */

@@ -1,0 +1,272 @@
+import * as assert from "assert";
+import { execFile } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { copyScript, registryRoot } from "../../components/backupScript";
+import { collectGarbage } from "../../operations/garbageCollect";
+import { RegistryApi } from "../../operations/registryApi";
+import { Mc } from "./harness/mc";
+import { MinioServer } from "./harness/minio";
+import { OciImage, randomLayer, readBlob, readManifest, writeOciImage } from "./harness/ociImage";
+import { LocalRegistryControl } from "./harness/registryControl";
+import { LocalRegistryStack } from "./harness/stack";
+import { findTools, installHint, requireTools, Tools } from "./harness/tools";
+
+const KiB = 1024;
+const targetBucket = "orbit-backups";
+const targetPath = `${targetBucket}/registry`;
+
+/**
+ * Backups that restore, on real binaries: the registry's MinIO and Distribution, a second MinIO as
+ * the backup target, and the program's copy script run by bash with mc, as the CronJob and
+ * `npm run backup` run it.
+ */
+describe("backups on real MinIO and Distribution: copy, copy again during pushes, wipe, restore", function () {
+    let tools: Tools;
+    let stack: LocalRegistryStack;
+    let target: MinioServer;
+    let targetMc: Mc;
+    let auth: string;
+    let api: RegistryApi;
+    const images = new Map<string, OciImage>();
+    const script = () => {
+        const file = path.join(stack.dir, "copy.sh");
+        fs.writeFileSync(file, copyScript());
+        return file;
+    };
+
+    /** The copy script as the CronJob runs it: MODE, the source as the backup identity, the target. */
+    const copy = (mode: "backup" | "restore", overrides: Record<string, string> = {}) =>
+        new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+            execFile(
+                "bash",
+                [script()],
+                {
+                    env: {
+                        PATH: `${path.dirname(tools.mc)}:/usr/bin:/bin`,
+                        HOME: stack.dir,
+                        MC_CONFIG_DIR: path.join(stack.dir, `mc-${crypto.randomBytes(4).toString("hex")}`),
+                        MODE: mode,
+                        SOURCE_ENDPOINT: stack.minio.endpoint,
+                        // A backup reads with the read-only identity; a restore writes with the registry's own.
+                        SOURCE_ACCESS_KEY: mode === "backup" ? stack.backupS3.accessKey : stack.registryS3.accessKey,
+                        SOURCE_SECRET_KEY: mode === "backup" ? stack.backupS3.secretKey : stack.registryS3.secretKey,
+                        SOURCE_BUCKET: stack.bucket,
+                        TARGET_ENDPOINT: target.endpoint,
+                        TARGET_ACCESS_KEY: target.root.user,
+                        TARGET_SECRET_KEY: target.root.password,
+                        TARGET_PATH: targetPath,
+                        ...overrides,
+                    },
+                    timeout: 180_000,
+                },
+                (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+            ),
+        );
+    const copiedCount = (stdout: string) => Number(/copied (\d+) object\(s\), \d+ bytes/.exec(stdout)?.[1] ?? NaN);
+
+    const push = async (name: string, repository: string, layers: Array<number | Buffer>) => {
+        const image = writeOciImage(path.join(stack.dir, `image-${name}`), name, layers);
+        const pushed = await stack.skopeo.copy(
+            `oci:${image.layoutDir}:${name}`,
+            `docker://${stack.registry.host}/${repository}:${name}`,
+            auth,
+        );
+        assert.strictEqual(pushed.code, 0, pushed.output);
+        images.set(name, image);
+        return image;
+    };
+    const assertPulls = async (name: string, repository: string) => {
+        const image = images.get(name)!;
+        const into = path.join(stack.dir, `pull-${name}-${crypto.randomBytes(3).toString("hex")}`);
+        const pulled = await stack.skopeo.copy(`docker://${stack.registry.host}/${repository}:${name}`, `oci:${into}:${name}`, auth);
+        assert.strictEqual(pulled.code, 0, `${repository}:${name}: ${pulled.output}`);
+        assert.strictEqual(readManifest(into, name).digest, image.manifestDigest);
+        for (const layer of image.layerDigests)
+            assert.ok(readBlob(into, layer).equals(readBlob(image.layoutDir, layer)), `${name} ${layer}`);
+    };
+    /** The keys under the registry's root in `alias/pathPrefix`, _uploads aside. */
+    const keys = async (mc: Mc, location: string) =>
+        (await mc.mustRun("ls", "--json", "--recursive", `${location}/${registryRoot}/`))
+            .split("\n")
+            .filter(Boolean)
+            .map((line) => JSON.parse(line).key as string)
+            .filter((key) => key && !key.includes("/_uploads/"));
+
+    /**
+     * Every manifest a link in the backup names, with the blobs it references, is in the backup:
+     * what a registry restored from it needs to serve every tag. The problems it finds.
+     */
+    async function inconsistencies(): Promise<string[]> {
+        const all = await keys(targetMc, `root/${targetPath}`);
+        const blobs = new Set(all.filter((k) => k.startsWith("blobs/")).map((k) => /([0-9a-f]{64})\/data$/.exec(k)?.[1]));
+        const linked = new Set<string>();
+        for (const key of all.filter((k) => /_manifests\/(revisions|tags\/[^/]+\/current)/.test(k) && k.endsWith("/link"))) {
+            linked.add((await targetMc.mustRun("cat", `root/${targetPath}/${registryRoot}/${key}`)).trim());
+        }
+        const problems: string[] = [];
+        for (const digest of linked) {
+            const hex = digest.replace("sha256:", "");
+            if (!blobs.has(hex)) {
+                problems.push(`manifest ${digest} is linked but its blob is missing`);
+                continue;
+            }
+            const manifest = JSON.parse(
+                await targetMc.mustRun("cat", `root/${targetPath}/${registryRoot}/blobs/sha256/${hex.slice(0, 2)}/${hex}/data`),
+            );
+            for (const blob of [manifest.config, ...(manifest.layers ?? []), ...(manifest.manifests ?? [])].filter(Boolean)) {
+                if (!blobs.has(blob.digest.replace("sha256:", ""))) problems.push(`manifest ${digest} references missing ${blob.digest}`);
+            }
+        }
+        return problems;
+    }
+
+    before(async function () {
+        tools = requireTools(this, "integration tools", findTools(), installHint);
+        stack = new LocalRegistryStack(tools, { backupIdentity: true });
+        await stack.start();
+        target = new MinioServer(tools.minio, path.join(stack.dir, "target-data"), {
+            user: "targetroot",
+            password: crypto.randomBytes(16).toString("hex"),
+        });
+        await target.start();
+        targetMc = new Mc(tools.mc, path.join(stack.dir, "target-mc"));
+        targetMc.alias("root", target.endpoint, target.root.user, target.root.password);
+        await targetMc.mustRun("mb", `root/${targetBucket}`);
+        auth = stack.skopeo.authFile("service", stack.registry.host, stack.serviceAccount);
+        api = new RegistryApi(stack.registry.url, stack.serviceAccount);
+        const base = randomLayer(200 * KiB);
+        await push("a", "acme/web", [base, 100 * KiB]);
+        await push("b", "acme/api", [base, 300 * KiB]);
+    });
+
+    after(async () => {
+        await target?.stop();
+        await stack?.stop();
+    });
+
+    afterEach(function () {
+        if (this.currentTest?.state === "failed" && stack) console.error(stack.logs());
+    });
+
+    it("copies every object the first time, reading with an identity that cannot write", async () => {
+        const sourceKeys = await keys(stack.mc, `root/${stack.bucket}`);
+        const first = await copy("backup");
+        assert.strictEqual(first.code, 0, first.stderr);
+        assert.strictEqual(copiedCount(first.stdout), sourceKeys.length);
+        assert.match(first.stdout, /^backup: repositories: copied \d+ object\(s\)\nbackup: blobs: copied/m, "links before blobs");
+        assert.deepStrictEqual((await keys(targetMc, `root/${targetPath}`)).sort(), sourceKeys.sort());
+        stack.mc.alias("backup", stack.minio.endpoint, stack.backupS3.accessKey, stack.backupS3.secretKey);
+        fs.writeFileSync(path.join(stack.dir, "intruder"), "x");
+        const write = await stack.mc.run("cp", path.join(stack.dir, "intruder"), `backup/${stack.bucket}/intruder`);
+        assert.notStrictEqual(write.code, 0, "the backup identity wrote to the registry's bucket");
+        assert.match(write.output, /Insufficient permissions|Access Denied/i);
+        console.log(`      ${first.stdout.trim().split("\n").at(-1)}`);
+    });
+
+    it("takes a second copy during pushes that restores whole, then copies only what is new", async () => {
+        const before = new Set(await keys(stack.mc, `root/${stack.bucket}`));
+        const during = copy("backup");
+        await push("c", "acme/web", [randomLayer(150 * KiB), 250 * KiB]);
+        const second = await during;
+        assert.strictEqual(second.code, 0, second.stderr);
+        assert.deepStrictEqual(await inconsistencies(), [], "the copy taken during the push");
+        const third = await copy("backup");
+        assert.strictEqual(third.code, 0, third.stderr);
+        const added = (await keys(stack.mc, `root/${stack.bucket}`)).filter((key) => !before.has(key));
+        assert.strictEqual(copiedCount(second.stdout) + copiedCount(third.stdout), added.length, "each new object copied once");
+        const fourth = await copy("backup");
+        assert.strictEqual(copiedCount(fourth.stdout), 0, "nothing new: nothing copied");
+        console.log(
+            `      during the push: ${copiedCount(second.stdout)}, after it: ${copiedCount(third.stdout)}, of ${added.length} new objects`,
+        );
+    });
+
+    it("keeps every manifest's blobs in copies taken while pushes race them, as the links-first order guarantees", async () => {
+        for (let round = 0; round < 6; round++) {
+            const during = copy("backup");
+            await push(`race-${round}`, `acme/race-${round % 2}`, [randomLayer(64 * KiB), randomLayer(96 * KiB)]);
+            assert.strictEqual((await during).code, 0);
+            assert.deepStrictEqual(await inconsistencies(), [], `round ${round}`);
+        }
+    });
+
+    it("would not with blobs copied first: a push between the passes leaves links without blobs (why the order)", async () => {
+        const wrong = `root/${targetBucket}/wrong-order`;
+        targetMc.alias("src", stack.minio.endpoint, stack.backupS3.accessKey, stack.backupS3.secretKey);
+        const mirror = (part: string) =>
+            targetMc.mustRun("mirror", "--overwrite", `src/${stack.bucket}/${registryRoot}/${part}/`, `${wrong}/${registryRoot}/${part}/`);
+        await mirror("blobs");
+        await push("between", "acme/web", [randomLayer(80 * KiB)]);
+        await mirror("repositories");
+        const blobs = new Set(
+            (await keys(targetMc, wrong)).filter((k) => k.startsWith("blobs/")).map((k) => /([0-9a-f]{64})\/data$/.exec(k)?.[1]),
+        );
+        const tagLink = (
+            await targetMc.mustRun("cat", `${wrong}/${registryRoot}/repositories/acme/web/_manifests/tags/between/current/link`)
+        ).trim();
+        assert.ok(!blobs.has(tagLink.replace("sha256:", "")), "the tag's manifest is missing from that copy");
+    });
+
+    it("restores a wiped bucket: every image pulls back byte-identical once the registry restarted", async () => {
+        const backup = await copy("backup");
+        assert.strictEqual(backup.code, 0, backup.stderr);
+        await stack.mc.mustRun("rm", "--recursive", "--force", `root/${stack.bucket}/docker`);
+        assert.deepStrictEqual(await keys(stack.mc, `root/${stack.bucket}`).catch(() => []), []);
+        const started = Date.now();
+        const restored = await copy("restore");
+        assert.strictEqual(restored.code, 0, restored.stderr);
+        assert.match(restored.stdout, /^restore: blobs: copied \d+ object\(s\)\nrestore: repositories: copied/m, "blobs before links");
+        await stack.registry.stop();
+        await stack.registry.start();
+        for (const [name, repository] of [
+            ["a", "acme/web"],
+            ["b", "acme/api"],
+            ["c", "acme/web"],
+            ["race-5", "acme/race-1"],
+        ]) {
+            await assertPulls(name, repository);
+        }
+        console.log(`      restored ${copiedCount(restored.stdout)} objects in ${Date.now() - started} ms; every image pulls back`);
+    });
+
+    it("never deletes from the target unless asked to prune", async () => {
+        await api.deleteManifest("acme/api", images.get("b")!.manifestDigest);
+        await collectGarbage(new LocalRegistryControl(stack.registry, stack.mc, stack.bucket), api, {
+            dryRun: false,
+            deleteUntagged: false,
+        });
+        const hex = images.get("b")!.layerDigests[1].slice("sha256:".length);
+        const bBlob = `${registryRoot}/blobs/sha256/${hex.slice(0, 2)}/${hex}/data`;
+        assert.strictEqual((await copy("backup")).code, 0);
+        assert.strictEqual((await targetMc.run("stat", `root/${targetPath}/${bBlob}`)).code, 0, "kept without --prune");
+        const pruned = await copy("backup", { PRUNE: "true" });
+        assert.strictEqual(pruned.code, 0, pruned.stderr);
+        assert.notStrictEqual((await targetMc.run("stat", `root/${targetPath}/${bBlob}`)).code, 0, "gone with --prune");
+        assert.deepStrictEqual(await inconsistencies(), []);
+    });
+
+    it("fails with a clear message when the target refuses its credentials", async () => {
+        const refused = await copy("backup", { TARGET_SECRET_KEY: "not-the-secret-key" });
+        assert.notStrictEqual(refused.code, 0);
+        assert.match(
+            refused.stderr,
+            new RegExp(`^backup failed: the backup target ${target.endpoint} refused backupAccessKey and backupSecretKey: `, "m"),
+        );
+        console.log(`      ${refused.stderr.trim().slice(0, 160)}`);
+    });
+
+    it("loses its read-only MinIO user when backups are turned off and the provisioner runs again", async () => {
+        const users = async () => (await stack.mc.mustRun("admin", "user", "list", "root", "--json")).split("\n").filter(Boolean);
+        assert.ok((await users()).some((line) => line.includes(stack.backupS3.accessKey)));
+        const provisioned = await stack.provision([stack.registryS3], false);
+        assert.match(provisioned, /removed the retired user/);
+        const left = await users();
+        assert.ok(!left.some((line) => line.includes(stack.backupS3.accessKey)), "the backup user is gone");
+        assert.ok(
+            left.some((line) => line.includes(stack.registryS3.accessKey)),
+            "the registry's user stays",
+        );
+    });
+});
