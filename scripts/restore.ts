@@ -6,13 +6,15 @@
  *   npm run --silent restore -- --stack dev --from https://s3.example.com/orbit-backups/registry
  *
  * --from is the backup's URL (the stack's backupTarget, or another prefix on that endpoint); it is
- * read with backupAccessKey/backupSecretKey. Docker: a throwaway container, then the registry
- * restarts. Kubernetes: a Job from the backup CronJob, then FLUSHDB on Redis or a rollout restart.
+ * read with backupAccessKey/backupSecretKey. Docker: the bucket and MinIO users re-created where
+ * missing (a new volume has none), a throwaway container copies, then the registry restarts.
+ * Kubernetes: a Job from the backup CronJob, then FLUSHDB on Redis or a rollout restart.
  */
 import { backupTargetProblem, parseBackupTarget } from "../components/backupTarget";
 import { names } from "../components/names";
 import { copyInContainer } from "../operations/backupContainer";
 import { jobFromBackupCronJob } from "../operations/backupJob";
+import { provisionDockerMinio } from "../operations/dockerProvision";
 import { DockerRegistryControl } from "../operations/dockerRegistryControl";
 import { backupSettings } from "./backupOutputs";
 import { kubectlIn, kubernetesNamespace } from "./clusterJob";
@@ -59,6 +61,15 @@ async function main(args: string[]) {
     });
     // The backup identity may only read: a restore writes as the registry does.
     const registryStorage = await control.storageAccess();
+    // A MinIO on a new volume has neither the bucket nor the users: as the stack declares them.
+    await provisionDockerMinio({
+        minioContainer: names.minio,
+        registry: registryStorage,
+        bucket: String(outputs.bucketName),
+        backup: { accessKey: backup.sourceAccessKey, secretKey: backup.sourceSecretKey },
+        mcImage: option(args, "--mc-image") ?? defaultMcImage(),
+        network: names.internalNetwork,
+    });
     const report = await copyInContainer({
         mode: "restore",
         source: { ...registryStorage, bucket: String(outputs.bucketName) },

@@ -3,7 +3,8 @@ export const provisionerAlias = "orbit";
 
 /**
  * Environment variables the script reads besides MC_HOST_orbit (and PREVIOUS_ACCESS_KEY/SECRET_KEY
- * during a rotation; BACKUP_ACCESS_KEY/SECRET_KEY, BACKUP_POLICY_NAME/FILE with backups on).
+ * during a rotation; BACKUP_ACCESS_KEY/SECRET_KEY, BACKUP_POLICY_NAME/FILE with backups on;
+ * KEEP_OTHER_USERS).
  */
 const provisionerEnv = ["BUCKET", "POLICY_NAME", "POLICY_FILE", "REGISTRY_ACCESS_KEY", "REGISTRY_SECRET_KEY"] as const;
 
@@ -53,8 +54,9 @@ if [ -n "\${BACKUP_ACCESS_KEY:-}" ]; then
   keep+=("$BACKUP_ACCESS_KEY")
 fi
 
-# A retired generation (or backups turned off): any other user holding either policy goes.
-while read -r line; do
+# A retired generation (or backups turned off): any other user holding either policy goes, unless
+# KEEP_OTHER_USERS=true (npm run restore on Docker, where Pulumi manages the users).
+[ "\${KEEP_OTHER_USERS:-false}" = true ] || while read -r line; do
   [[ $line =~ \\"accessKey\\":\\"([^\\"]+)\\" ]] || continue
   user="\${BASH_REMATCH[1]}"
   holds() { [ -n "$1" ] && [[ $line == *"\\"policyName\\":\\"$1\\""* ]]; }

@@ -4,6 +4,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { copyScript, registryRoot } from "../../components/backupScript";
+import { registryBucketPolicy } from "../../components/bucketPolicy";
 import { collectGarbage } from "../../operations/garbageCollect";
 import { RegistryApi } from "../../operations/registryApi";
 import { Mc } from "./harness/mc";
@@ -268,5 +269,28 @@ describe("backups on real MinIO and Distribution: copy, copy again during pushes
             left.some((line) => line.includes(stack.registryS3.accessKey)),
             "the registry's user stays",
         );
+    });
+
+    it("keeps users it does not know when told to (npm run restore on Docker, where Pulumi manages them)", async () => {
+        const stray = { accessKey: `stray${crypto.randomBytes(4).toString("hex")}`, secretKey: crypto.randomBytes(16).toString("hex") };
+        await stack.mc.mustRun("admin", "user", "add", "root", stray.accessKey, stray.secretKey);
+        await stack.mc.mustRun("admin", "policy", "attach", "root", `${stack.bucket}-registry`, "--user", stray.accessKey);
+        const users = async () => (await stack.mc.mustRun("admin", "user", "list", "root", "--json")).includes(stray.accessKey);
+        const root = stack.mc.alias("root", stack.minio.endpoint, stack.minio.root.user, stack.minio.root.password);
+        const provision = (extraEnv: Record<string, string>) =>
+            stack.mc.provision(
+                root,
+                stack.bucket,
+                stack.registryS3.accessKey,
+                stack.registryS3.secretKey,
+                registryBucketPolicy(stack.bucket),
+                undefined,
+                stack.backupS3,
+                extraEnv,
+            );
+        await provision({ KEEP_OTHER_USERS: "true" });
+        assert.ok(await users(), "kept with KEEP_OTHER_USERS=true");
+        await provision({});
+        assert.ok(!(await users()), "removed without it, as the Kubernetes Job does");
     });
 });

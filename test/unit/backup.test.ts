@@ -4,7 +4,9 @@ import { alertRuleGroups } from "../../components/alertRules";
 import { backupTargetProblem, parseBackupTarget } from "../../components/backupTarget";
 import { ConfigError, ConfigKey, parseConfig, RawConfig } from "../../components/config";
 import { longestCronInterval } from "../../components/cronInterval";
+import { backupPolicyName, registryPolicyName } from "../../components/bucketPolicy";
 import { copyInContainer } from "../../operations/backupContainer";
+import { provisionDockerMinio } from "../../operations/dockerProvision";
 import { jobFromBackupCronJob } from "../../operations/backupJob";
 import { K, KubeObject, named, objectsOf } from "../helpers/kubernetesObjects";
 import { validateKubernetesObject } from "../helpers/kubernetesSchema";
@@ -283,5 +285,48 @@ describe("npm run backup on Docker: the copy in a throwaway container", () => {
             run: async () => ({ code: 1, stdout: "", stderr: "backup failed: the backup target https://s3… refused backupAccessKey\n" }),
         });
         await assert.rejects(failing, /^Error: backup failed: the backup target/);
+    });
+
+    it("npm run restore re-creates the stack's bucket, users and policies first, under Pulumi's names, removing no user", async () => {
+        let envFile = "";
+        let script = "";
+        const calls: string[][] = [];
+        await provisionDockerMinio({
+            minioContainer: "orbit-minio",
+            registry: { endpoint: "http://orbit-minio:9000", accessKey: "fake-registry", secretKey: "fake-registry-secret" },
+            bucket: "orbit-registry",
+            backup: { accessKey: "fake-backup", secretKey: "fake-backup-secret" },
+            mcImage: "quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z",
+            network: "orbit-registry-internal",
+            run: async (_command, args, stdin) => {
+                calls.push(args);
+                if (args[0] === "inspect")
+                    return {
+                        code: 0,
+                        stdout: JSON.stringify(["MINIO_ROOT_USER=fake-root", "MINIO_ROOT_PASSWORD=fake-root-pw"]),
+                        stderr: "",
+                    };
+                envFile = fs.readFileSync(args[args.indexOf("--env-file") + 1], "utf8");
+                script = stdin ?? "";
+                return { code: 0, stdout: "", stderr: "" };
+            },
+        });
+        assert.deepStrictEqual(calls[0], ["inspect", "--format", "{{json .Config.Env}}", "orbit-minio"]);
+        assert.ok(!calls[1].join(" ").includes("fake-root-pw"), "no key on the command line");
+        const variables = Object.fromEntries(
+            envFile
+                .trim()
+                .split("\n")
+                .map((line) => [line.split("=")[0], line.slice(line.indexOf("=") + 1)]),
+        );
+        assert.strictEqual(variables.MC_HOST_orbit, "http://fake-root:fake-root-pw@orbit-minio:9000");
+        // The names the stack's MinioBucket gives them, so Pulumi's state matches again.
+        assert.deepStrictEqual(
+            [variables.POLICY_NAME, variables.BACKUP_POLICY_NAME, variables.REGISTRY_ACCESS_KEY, variables.BACKUP_ACCESS_KEY],
+            [registryPolicyName("orbit-registry"), backupPolicyName("orbit-registry"), "fake-registry", "fake-backup"],
+        );
+        assert.strictEqual(variables.KEEP_OTHER_USERS, "true");
+        assert.match(script, /> \/tmp\/policy\.json\n/);
+        assert.match(script, /mc_ mb --ignore-existing/);
     });
 });

@@ -58,6 +58,8 @@ export class Mc {
         previous?: { accessKey: string; secretKey: string },
         /** The backups' read-only identity, with the program's backup policy. */
         backup?: { accessKey: string; secretKey: string },
+        /** More of the script's variables, e.g. KEEP_OTHER_USERS. */
+        extraEnv: Record<string, string> = {},
     ): Promise<string> {
         const script = path.join(this.configDir, "provision.sh");
         const policyFile = path.join(this.configDir, "registry-policy.json");
@@ -81,6 +83,7 @@ export class Mc {
             ...(backup
                 ? { BACKUP_ACCESS_KEY: backup.accessKey, BACKUP_SECRET_KEY: backup.secretKey, BACKUP_POLICY_FILE: backupPolicyFile }
                 : {}),
+            ...extraEnv,
         };
         return new Promise((resolve, reject) => {
             execFile("bash", [script], { env, timeout: 180_000 }, (error, stdout, stderr) =>
