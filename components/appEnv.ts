@@ -16,17 +16,27 @@ export interface AppEnvironment {
     orbitWwwEnv: Record<string, string>;
 }
 
-export function appEnvironment(access: RegistryAccess): AppEnvironment {
+/** Where the pull endpoint and the Docker Hub mirror are, when on. */
+export interface PullSideAddresses {
+    pullUrl?: string;
+    mirrorUrl?: string;
+}
+
+export function appEnvironment(access: RegistryAccess, addresses: PullSideAddresses = {}): AppEnvironment {
     return {
         buildServiceEnv: {
             ORBIT_REGISTRY_URL: access.url,
             ORBIT_REGISTRY_USER: access.user,
             ORBIT_REGISTRY_PASS: access.password,
+            // The builder pulls base images through it (docs/pull-side.md shows the BuildKit and dockerd lines).
+            ...(addresses.mirrorUrl === undefined ? {} : { ORBIT_REGISTRY_MIRROR: addresses.mirrorUrl }),
         },
         orbitWwwEnv: {
             ORBIT_REGISTRY_URL: access.url,
             ORBIT_REGISTRY_TOKEN: access.password,
             ...(access.eventsToken === undefined ? {} : { ORBIT_REGISTRY_EVENTS_TOKEN: access.eventsToken }),
+            // What deployments pull Orbit's images from, to show in its pull instructions.
+            ...(addresses.pullUrl === undefined ? {} : { ORBIT_REGISTRY_PULL_URL: addresses.pullUrl }),
         },
     };
 }

@@ -30,8 +30,8 @@ export function registryBucketPolicy(bucketName: string): PolicyDocument {
 /** Name of that policy in MinIO. */
 export const registryPolicyName = (bucketName: string) => `${bucketName}-registry`;
 
-/** The backup identity's policy: list and read the bucket, nothing else (a backup never writes to its source). */
-export function backupReadPolicy(bucketName: string): PolicyDocument {
+/** The reader identity's policy (backups, the pull endpoint): list and read the bucket, nothing else. */
+export function bucketReadPolicy(bucketName: string): PolicyDocument {
     const bucketArn = `arn:aws:s3:::${bucketName}`;
     return {
         Version: "2012-10-17",
@@ -43,4 +43,4 @@ export function backupReadPolicy(bucketName: string): PolicyDocument {
 }
 
 /** Name of that policy in MinIO. */
-export const backupPolicyName = (bucketName: string) => `${bucketName}-backup`;
+export const readPolicyName = (bucketName: string) => `${bucketName}-read`;

@@ -6,6 +6,7 @@ import { CredentialGenerations, credentialGenerations } from "./credentialGenera
 import { MinioLayout, minioLayout } from "./minioLayout";
 import { BackupTarget, backupTargetProblem, parseBackupTarget } from "./backupTarget";
 import { minioPublicEndpointProblem } from "./minioPublicEndpoint";
+import { MirrorConfig, PullConfig, pullSideConfig, pullSideProblems } from "./pullSideConfig";
 import { RegistryLogLevel, registryLogLevels } from "./registryConfig";
 import * as rules from "./validators";
 import type { RetentionRules } from "../operations/retention";
@@ -34,6 +35,10 @@ export interface CommonConfig {
     retention: RetentionRules;
     /** Off-site copies of the bucket; none when backupTarget is empty. */
     backup?: BackupConfig;
+    /** The read-only pull endpoint (pullEndpoint), or none. */
+    pull?: PullConfig;
+    /** The Docker Hub mirror (mirrorUpstream), or none. */
+    mirror?: MirrorConfig;
 }
 
 /** backupTarget and its credentials (Pulumi secrets), and the Kubernetes CronJob's schedule. */
@@ -163,6 +168,17 @@ const keyRules = {
     backupAccessKey: rules.anyString,
     backupSecretKey: rules.anyString,
     backupSchedule: rules.optional(rules.cronSchedule),
+    pullEndpoint: rules.boolean,
+    pullUser: rules.htpasswdUser,
+    pullPort: rules.port,
+    pullReplicas: rules.positiveInteger,
+    pullHost: rules.optional(rules.dnsSubdomain),
+    pullSecretNamespaces: rules.dnsLabelList,
+    mirrorUpstream: rules.optionalRegistryOrigin,
+    mirrorUsername: rules.anyString,
+    mirrorPassword: rules.anyString,
+    mirrorTtl: rules.goDuration,
+    mirrorPort: rules.port,
     awsRegion: rules.awsRegion,
 } as const;
 
@@ -198,6 +214,10 @@ const describe = (key: ConfigKey, value: string, allowed: string) =>
 const missing = (key: ConfigKey, why: string) =>
     `${qualifiedKey(key)} is not set; ${why} (scripts/pulumi config set ${foreignKeys[key] ?? key} …)`;
 
+const plainText = (key: ConfigKey) =>
+    `${qualifiedKey(key)} is set in plain text; set it as a secret (scripts/pulumi config set --secret ${key} …), ` +
+    "which Pulumi encrypts in the stack's file and state";
+
 const unknown = (key: string) =>
     `${projectName}:${key} is not a key this program reads; ` +
     `did you mean ${closest(key, projectKeys)}? (scripts/pulumi config rm ${key})`;
@@ -222,7 +242,13 @@ export function parseConfig(raw: RawConfig, secretKeys: ReadonlySet<string> = ne
         if (allowed) problems.push(describe(key, value, allowed));
     }
 
-    const ports: ConfigKey[] = ["registryPort", "minioApiPort", "minioConsolePort"];
+    const ports: ConfigKey[] = [
+        "registryPort",
+        "minioApiPort",
+        "minioConsolePort",
+        ...(raw.pullEndpoint === "true" ? (["pullPort"] as const) : []),
+        ...(raw.mirrorUpstream ? (["mirrorPort"] as const) : []),
+    ];
     ports.forEach((key, i) => {
         const value = raw[key];
         const clash = ports.slice(0, i).find((other) => value !== undefined && raw[other] === value);
@@ -279,6 +305,22 @@ export function parseConfig(raw: RawConfig, secretKeys: ReadonlySet<string> = ne
         }
     }
     problems.push(...backupProblems(raw, secretKeys));
+    const version =
+        raw.registryImage && raw.registryVersion
+            ? resolveDistributionVersion(raw.registryImage, raw.registryVersion as RegistryVersionSetting)
+            : undefined;
+    problems.push(
+        ...pullSideProblems(
+            raw,
+            secretKeys,
+            {
+                describe: (key, value, allowed) => describe(key as ConfigKey, value, allowed),
+                missing: (key, why) => missing(key as ConfigKey, why),
+                plainText: (key) => plainText(key as ConfigKey),
+            },
+            typeof version === "number" ? version : undefined,
+        ),
+    );
     const retentionOn = Number(raw.retentionKeepLast) > 0 || Number(raw.retentionKeepDays) > 0;
     if (raw.target === "kubernetes" && retentionOn && !raw.gcSchedule && !problems.some((p) => /:retentionKeep/.test(p))) {
         const key = Number(raw.retentionKeepLast) > 0 ? "retentionKeepLast" : "retentionKeepDays";
@@ -336,6 +378,7 @@ function typedConfig(raw: Record<ConfigKey, string>): OrbitRegistryConfig {
                   schedule: optionalText("backupSchedule"),
               }
             : undefined,
+        ...pullSideConfig(raw),
     };
     const target: TargetConfig =
         raw.target === "docker"
@@ -362,8 +405,9 @@ function typedConfig(raw: Record<ConfigKey, string>): OrbitRegistryConfig {
                       minioLayoutChange: raw.minioLayoutChange === "true",
                       storageClass: optionalText("storageClass"),
                       registryReplicas: Number(raw.registryReplicas),
-                      // Replicas with in-memory caches disagree after deletes and garbage collection.
-                      redisCache: raw.redisCache === "true" || Number(raw.registryReplicas) > 1,
+                      // Replicas with in-memory caches disagree after deletes and garbage collection; the pull
+                      // endpoint's pods are more replicas of the same storage.
+                      redisCache: raw.redisCache === "true" || Number(raw.registryReplicas) > 1 || raw.pullEndpoint === "true",
                       redisImage: raw.redisImage,
                       ingressHost: raw.ingressHost,
                       ingressClassName: raw.ingressClassName,
@@ -404,12 +448,7 @@ function backupProblems(raw: RawConfig, secretKeys: ReadonlySet<string>): string
     }
     for (const key of ["backupAccessKey", "backupSecretKey"] as const) {
         if (!raw[key]) problems.push(missing(key, "backupTarget needs its credentials"));
-        else if (!secretKeys.has(key)) {
-            problems.push(
-                `${qualifiedKey(key)} is set in plain text; set it as a secret (scripts/pulumi config set --secret ${key} …), ` +
-                    "which Pulumi encrypts in the stack's file and state",
-            );
-        }
+        else if (!secretKeys.has(key)) problems.push(plainText(key));
     }
     if (raw.storage === "s3") {
         problems.push(describe("backupTarget", raw.backupTarget, "empty with storage s3 (use the bucket's versioning and replication)"));

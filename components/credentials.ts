@@ -14,6 +14,8 @@ function randomSecret(parent: pulumi.Resource, name: string, length: number): pu
 export interface CredentialsArgs {
     /** The registry's service account, written to htpasswd and handed to the apps. */
     registryUser: string;
+    /** With the pull endpoint: its account, which may only pull. */
+    pullUser?: string;
     generations: CredentialGenerations;
     /** The registry sends events to orbit-www, which checks this token. */
     events: boolean;
@@ -32,6 +34,8 @@ export interface ServiceAccount {
 export class Credentials extends pulumi.ComponentResource {
     /** Every live generation of the service account, oldest first; htpasswd accepts them all. */
     readonly accounts: ServiceAccount[];
+    /** With the pull endpoint: every live generation of its pull-only account, oldest first. */
+    readonly pullAccounts?: ServiceAccount[];
     /** The current generation: what the apps are handed. */
     readonly registryUser: string;
     readonly registryPassword: pulumi.Output<string>;
@@ -42,26 +46,8 @@ export class Credentials extends pulumi.ComponentResource {
 
     constructor(name: string, args: CredentialsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("orbit:registry:Credentials", name, {}, opts);
-        this.accounts = liveGenerations(args.generations).map((generation) => {
-            const suffix = generationSuffix(generation);
-            const password = new random.RandomPassword(
-                `${name}-registry-password${suffix}`,
-                { length: 32, special: false },
-                { parent: this },
-            );
-            // The provider's own bcryptHash has cost 10, paid on every registry request (see htpasswd.ts).
-            const salt = new random.RandomString(
-                `${name}-registry-password-salt${suffix}`,
-                { length: 22, special: false },
-                { parent: this },
-            );
-            return {
-                generation,
-                user: `${args.registryUser}${suffix}`,
-                password: pulumi.secret(password.result),
-                bcrypt: pulumi.secret(pulumi.all([password.result, salt.result]).apply(([secret, s]) => htpasswdHash(secret, s))),
-            };
-        });
+        this.accounts = serviceAccounts(this, `${name}-registry`, args.registryUser, args.generations);
+        if (args.pullUser) this.pullAccounts = serviceAccounts(this, `${name}-pull`, args.pullUser, args.generations);
         const current = this.accounts[this.accounts.length - 1];
         this.registryUser = current.user;
         this.registryPassword = current.password;
@@ -86,6 +72,28 @@ export class Credentials extends pulumi.ComponentResource {
     }
 }
 
+/** One account per live generation: user `user` (generation 1) or `user-g<N>`, a random password and its bcrypt. */
+function serviceAccounts(parent: pulumi.Resource, prefix: string, user: string, generations: CredentialGenerations): ServiceAccount[] {
+    return liveGenerations(generations).map((generation) => {
+        const suffix = generationSuffix(generation);
+        const password = new random.RandomPassword(`${prefix}-password${suffix}`, { length: 32, special: false }, { parent });
+        // The provider's own bcryptHash has cost 10, paid on every registry request (see htpasswd.ts).
+        const salt = new random.RandomString(`${prefix}-password-salt${suffix}`, { length: 22, special: false }, { parent });
+        return {
+            generation,
+            user: `${user}${suffix}`,
+            password: pulumi.secret(password.result),
+            bcrypt: pulumi.secret(pulumi.all([password.result, salt.result]).apply(([secret, s]) => htpasswdHash(secret, s))),
+        };
+    });
+}
+
+/** An S3 access key and its secret. */
+export interface S3Keys {
+    accessKey: pulumi.Output<string>;
+    secretKey: pulumi.Output<string>;
+}
+
 /** The registry's S3 identity of one generation. */
 export interface StorageIdentity {
     generation: number;
@@ -100,10 +108,16 @@ export class MinioCredentials extends pulumi.ComponentResource {
     readonly rootPassword: pulumi.Output<string>;
     /** The registry's MinIO users (the access key is the name), oldest first; the last is the one it uses. */
     readonly registryIdentities: StorageIdentity[];
-    /** With backups on: the MinIO user that may only read the bucket, which the backups copy from. */
-    readonly backupIdentity?: { accessKey: pulumi.Output<string>; secretKey: pulumi.Output<string> };
+    /** With backups or the pull endpoint: the MinIO user that may only list and read the bucket. */
+    readonly readerIdentity?: S3Keys;
+    /** With the Docker Hub mirror: the MinIO user of the mirror's own bucket, and of nothing else. */
+    readonly mirrorIdentity?: S3Keys;
 
-    constructor(name: string, args: { generations: CredentialGenerations; backup: boolean }, opts?: pulumi.ComponentResourceOptions) {
+    constructor(
+        name: string,
+        args: { generations: CredentialGenerations; reader: boolean; mirror: boolean },
+        opts?: pulumi.ComponentResourceOptions,
+    ) {
         super("orbit:registry:MinioCredentials", name, {}, opts);
         this.rootUser = randomSecret(this, `${name}-root-user`, 20);
         this.rootPassword = randomSecret(this, `${name}-root-password`, 40);
@@ -112,10 +126,16 @@ export class MinioCredentials extends pulumi.ComponentResource {
             accessKey: randomSecret(this, `${name}-registry-access-key${generationSuffix(generation)}`, 20),
             secretKey: randomSecret(this, `${name}-registry-secret-key${generationSuffix(generation)}`, 40),
         }));
-        if (args.backup) {
-            this.backupIdentity = {
-                accessKey: randomSecret(this, `${name}-backup-access-key`, 20),
-                secretKey: randomSecret(this, `${name}-backup-secret-key`, 40),
+        if (args.reader) {
+            this.readerIdentity = {
+                accessKey: randomSecret(this, `${name}-reader-access-key`, 20),
+                secretKey: randomSecret(this, `${name}-reader-secret-key`, 40),
+            };
+        }
+        if (args.mirror) {
+            this.mirrorIdentity = {
+                accessKey: randomSecret(this, `${name}-mirror-access-key`, 20),
+                secretKey: randomSecret(this, `${name}-mirror-secret-key`, 40),
             };
         }
         this.registerOutputs({

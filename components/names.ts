@@ -13,6 +13,10 @@ export const names = {
     registry: "orbit-registry",
     registryEnvSecret: "orbit-registry-env",
     registryHtpasswdSecret: "orbit-registry-htpasswd",
+    /** The read-only pull endpoint: container, Deployment, Service; and the dockerconfigjson Secret for it. */
+    registryPull: "orbit-registry-pull",
+    /** The Docker Hub mirror: container, Deployment, Service. */
+    registryMirror: "orbit-registry-mirror",
     /** The garbage-collection CronJob, its ServiceAccount and Role. */
     registryGc: "orbit-registry-gc",
     /** The backup CronJob, its Secret, script and NetworkPolicy. */

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { RetentionRules } from "../operations/retention";
 import type { BackupOutput } from "./backupOutput";
 import { appEnvironment } from "./appEnv";
+import { pullSideAddresses, pullSideOutputs } from "./pullSideOutputs";
 import { AwsS3Storage } from "./aws/s3Storage";
 import { KubernetesConfig, OrbitRegistryConfig } from "./config";
 import { Credentials, MinioCredentials } from "./credentials";
@@ -29,6 +30,11 @@ export interface OrbitRegistryOutputs {
     retention: pulumi.Output<RetentionRules>;
     /** With backupTarget: where backups go and the identities that copy (a secret). */
     backup?: pulumi.Output<BackupOutput>;
+    /** With pullEndpoint: where runtimes pull, and its pull-only account (a secret). */
+    pullUrl?: pulumi.Output<string>;
+    pullEnv?: pulumi.Output<Record<string, string>>;
+    /** With mirrorUpstream: where builds pull base images through the cache. */
+    mirrorUrl?: pulumi.Output<string>;
 }
 
 /** Orbit's hosted registry: credentials, storage, the platform-specific deployment, and the apps' wiring. */
@@ -49,13 +55,20 @@ export class OrbitRegistry extends pulumi.ComponentResource {
                 storageLayout,
                 layoutChangeAllowed: config.target === "kubernetes" && config.kubernetes.minioLayoutChange,
                 kubernetes:
-                    config.target === "kubernetes" ? kubernetesGuardInputs(config.kubernetes, config.storage === "minio") : undefined,
+                    config.target === "kubernetes"
+                        ? kubernetesGuardInputs(config.kubernetes, config.storage === "minio", config.pull?.secretNamespaces)
+                        : undefined,
             },
             { parent: this },
         );
         const credentials = new Credentials(
             `${name}-credentials`,
-            { registryUser: config.registryUser, generations: config.credentials, events: config.eventsUrl !== undefined },
+            {
+                registryUser: config.registryUser,
+                pullUser: config.pull?.user,
+                generations: config.credentials,
+                events: config.eventsUrl !== undefined,
+            },
             { parent: this },
         );
         const storage: StoragePlan =
@@ -77,7 +90,11 @@ export class OrbitRegistry extends pulumi.ComponentResource {
                       kind: "minio",
                       credentials: new MinioCredentials(
                           `${name}-minio-credentials`,
-                          { generations: config.credentials, backup: config.backup !== undefined },
+                          {
+                              generations: config.credentials,
+                              reader: config.backup !== undefined || config.pull !== undefined,
+                              mirror: config.mirror !== undefined,
+                          },
                           { parent: this },
                       ),
                       minioImage: config.minio.minioImage,
@@ -87,14 +104,23 @@ export class OrbitRegistry extends pulumi.ComponentResource {
         // The address Orbit's apps push to: the registry's name on the compose network (Docker), or
         // the TLS Ingress that every client uses (Kubernetes).
         const appRegistryUrl = config.target === "docker" ? DockerRegistry.internalUrl : config.kubernetes.ingressHost;
-        const appEnv = credentials.accessAt(appRegistryUrl).apply(appEnvironment);
+        const appEnv = pulumi
+            .all([credentials.accessAt(appRegistryUrl), pullSideAddresses(config)])
+            .apply(([access, addresses]) => appEnvironment(access, addresses));
 
         const deployed: DeployedRegistry =
             config.target === "docker"
                 ? new DockerTarget(`${name}-docker`, { common: config, target: config.docker, credentials, storage }, { parent: this })
                 : new KubernetesTarget(
                       `${name}-kubernetes`,
-                      { common: config, target: config.kubernetes, credentials, storage, appEnv },
+                      {
+                          common: config,
+                          target: config.kubernetes,
+                          credentials,
+                          storage,
+                          appEnv,
+                          pullAccess: currentPullAccount(credentials),
+                      },
                       { parent: this },
                   );
 
@@ -109,13 +135,14 @@ export class OrbitRegistry extends pulumi.ComponentResource {
             storageLayout: pulumi.output(storageLayout),
             retention: pulumi.output(config.retention),
             ...(deployed.backup ? { backup: deployed.backup } : {}),
+            ...pullSideOutputs(config, credentials),
         };
         this.registerOutputs(this.outputs);
     }
 }
 
 /** What the guard checks on the cluster: the objects a second stack could collide with, and MinIO's claims. */
-function kubernetesGuardInputs(cluster: KubernetesConfig, withMinio: boolean): KubernetesGuardInputs {
+function kubernetesGuardInputs(cluster: KubernetesConfig, withMinio: boolean, pullSecretNamespaces?: string[]): KubernetesGuardInputs {
     const layout = cluster.minioLayout;
     return {
         context: cluster.kubeContext,
@@ -123,6 +150,7 @@ function kubernetesGuardInputs(cluster: KubernetesConfig, withMinio: boolean): K
         namespace: cluster.namespace,
         appNamespace: cluster.appNamespace,
         appSecret: names.appCredentialsSecret,
+        ...(pullSecretNamespaces?.length ? { pullSecretNamespaces } : {}),
         minio: withMinio
             ? {
                   storageSize: cluster.minioStorageSize,
@@ -134,4 +162,10 @@ function kubernetesGuardInputs(cluster: KubernetesConfig, withMinio: boolean): K
               }
             : undefined,
     };
+}
+
+/** The pull account's current generation, for the dockerconfigjson Secrets; none without the pull endpoint. */
+function currentPullAccount(credentials: Credentials): pulumi.Output<{ user: string; password: string }> | undefined {
+    const account = credentials.pullAccounts?.[credentials.pullAccounts.length - 1];
+    return account && pulumi.secret(account.password.apply((password) => ({ user: account.user, password })));
 }

@@ -27,8 +27,12 @@ export interface S3Storage extends S3Tuning {
 export interface RegistryConfigOptions {
     distributionVersion: DistributionVersion;
     storage: S3Storage;
-    /** Path of the htpasswd file inside the registry's filesystem. */
-    htpasswdPath: string;
+    /** Path of the htpasswd file inside the registry's filesystem; none for the mirror, which serves anyone it admits. */
+    htpasswdPath?: string;
+    /** The instance's role: the push endpoint, the read-only pull endpoint or the Docker Hub mirror. */
+    role?: RegistryRole;
+    /** The mirror's upstream (mirrorUpstream) and, with Distribution 3, how long it keeps what it cached. */
+    proxy?: { remoteUrl: string; ttl?: string };
     /** Listener for clients, e.g. ":5000". */
     httpAddr: string;
     /** Listener for /debug/health and /metrics; never published. */
@@ -46,6 +50,8 @@ export interface RegistryConfigOptions {
     /** Send push and delete events; the endpoint itself comes as REGISTRY_NOTIFICATIONS_ENDPOINTS. */
     events?: boolean;
 }
+
+export type RegistryRole = "push" | "pull" | "mirror";
 
 export const registryLogLevels = ["error", "warn", "info", "debug"] as const;
 export type RegistryLogLevel = (typeof registryLogLevels)[number];
@@ -105,9 +111,14 @@ export function renderRegistryConfig(options: RegistryConfigOptions): string {
         s3.secure = true;
     }
 
+    const role = options.role ?? "push";
     const config = {
         version: 0.1,
-        log: { level: options.logLevel ?? "info", formatter: "json", fields: { service: "orbit-registry" } },
+        log: {
+            level: options.logLevel ?? "info",
+            formatter: "json",
+            fields: { service: role === "push" ? "orbit-registry" : `orbit-registry-${role}` },
+        },
         storage: {
             s3,
             // Presigned redirects send clients to the S3 endpoint: AWS S3's is public; MinIO's only
@@ -116,10 +127,21 @@ export function renderRegistryConfig(options: RegistryConfigOptions): string {
             delete: { enabled: true },
             cache: { blobdescriptor: options.redisAddress ? "redis" : "inmemory" },
             maintenance: {
-                uploadpurging: { enabled: true, age: "168h", interval: "24h", dryrun: false },
+                // The pull endpoint refuses every write; its storage identity could not purge uploads anyway.
+                uploadpurging: { enabled: role !== "pull", age: "168h", interval: "24h", dryrun: false },
+                ...(role === "pull" ? { readonly: { enabled: true } } : {}),
             },
         },
-        auth: { htpasswd: { realm: htpasswdRealm, path: options.htpasswdPath } },
+        ...(options.htpasswdPath ? { auth: { htpasswd: { realm: htpasswdRealm, path: options.htpasswdPath } } } : {}),
+        // The username and password come as REGISTRY_PROXY_USERNAME and REGISTRY_PROXY_PASSWORD.
+        ...(options.proxy
+            ? {
+                  proxy: {
+                      remoteurl: options.proxy.remoteUrl,
+                      ...(options.proxy.ttl && options.distributionVersion === 3 ? { ttl: options.proxy.ttl } : {}),
+                  },
+              }
+            : {}),
         http: {
             addr: options.httpAddr,
             // On SIGTERM (a rolling update, a restart into read-only for garbage collection) requests
@@ -184,6 +206,9 @@ export interface RegistrySecrets<T> {
     s3AccessKey: T;
     s3SecretKey: T;
     httpSecret: T;
+    /** The mirror's account at its upstream (mirrorUsername, mirrorPassword). */
+    proxyUsername?: T;
+    proxyPassword?: T;
     /** With a Redis cache. */
     redisPassword?: T;
     /** With events on: eventsEndpoints(). */
@@ -197,6 +222,8 @@ export function registrySecretEnv<T>(secrets: RegistrySecrets<T>): Record<string
         REGISTRY_STORAGE_S3_SECRETKEY: secrets.s3SecretKey,
         REGISTRY_HTTP_SECRET: secrets.httpSecret,
         ...(secrets.redisPassword === undefined ? {} : { REGISTRY_REDIS_PASSWORD: secrets.redisPassword }),
+        ...(secrets.proxyUsername === undefined ? {} : { REGISTRY_PROXY_USERNAME: secrets.proxyUsername }),
+        ...(secrets.proxyPassword === undefined ? {} : { REGISTRY_PROXY_PASSWORD: secrets.proxyPassword }),
         ...(secrets.eventsEndpoints === undefined ? {} : { REGISTRY_NOTIFICATIONS_ENDPOINTS: secrets.eventsEndpoints }),
     };
 }

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Credentials } from "./credentials";
+import type { ServiceAccount } from "./credentials";
 import { DistributionVersion } from "./distributionVersion";
 import { htpasswdLine } from "./htpasswd";
-import { eventsEndpoints, RegistryLogLevel, registrySecretEnv, renderRegistryConfig } from "./registryConfig";
+import { eventsEndpoints, RegistryLogLevel, RegistryRole, registrySecretEnv, renderRegistryConfig } from "./registryConfig";
 import { RegistryStorage } from "./storage";
 import { distributionConfigDir, distributionEnv, distributionServeArgs } from "./upstream";
 
@@ -12,8 +12,10 @@ export interface RegistryFiles {
     /** Where the image reads config.yml, and the arguments that serve it. */
     configDir: string;
     args: string[];
-    /** The htpasswd file with the service account's bcrypt line (secret). */
+    /** The htpasswd file with the accounts' bcrypt lines (secret); empty for the mirror. */
     htpasswd: pulumi.Output<string>;
+    /** Whether config.yml asks for htpasswd authentication (every instance but the mirror). */
+    authenticated: boolean;
     /** REGISTRY_* variables with the S3 keys and the http secret (secret). */
     secretEnv: Record<string, pulumi.Output<string>>;
     /** Plain variables the version needs. */
@@ -31,11 +33,26 @@ export interface RegistrySettings {
     redis?: { address: string; password: pulumi.Output<string> };
     /** orbit-www's events endpoint; the token is credentials.eventsToken. */
     eventsUrl?: string;
+    /** The push endpoint (the default), the read-only pull endpoint, or the mirror. */
+    role?: RegistryRole;
+    /** The mirror's upstream, its account there, and how long it keeps what it fetched. */
+    proxy?: { remoteUrl: string; ttl: string; username?: string; password?: string };
+}
+
+/** Who may use an instance: its htpasswd accounts (none: no authentication, the mirror) and its secrets. */
+export interface RegistryAccounts {
+    accounts: ServiceAccount[];
+    httpSecret: pulumi.Output<string>;
+    eventsToken?: pulumi.Output<string>;
 }
 
 /** What every target hands Docker Distribution, whatever runs it. */
-export function registryFiles(credentials: Credentials, storage: RegistryStorage, settings: RegistrySettings): RegistryFiles {
-    const { redis, eventsUrl, ...rendered } = settings;
+export function registryFiles(
+    credentials: RegistryAccounts,
+    storage: Pick<RegistryStorage, "s3" | "accessKey" | "secretKey">,
+    settings: RegistrySettings,
+): RegistryFiles {
+    const { redis, eventsUrl, proxy, ...rendered } = settings;
     const version = settings.distributionVersion;
     const eventsToken = credentials.eventsToken;
     if ((eventsUrl === undefined) !== (eventsToken === undefined)) throw new Error("events need both eventsUrl and an events token");
@@ -44,9 +61,12 @@ export function registryFiles(credentials: Credentials, storage: RegistryStorage
         configYaml: renderRegistryConfig({
             storage: storage.s3,
             ...rendered,
+            htpasswdPath: credentials.accounts.length > 0 ? settings.htpasswdPath : undefined,
+            proxy: proxy && { remoteUrl: proxy.remoteUrl, ttl: proxy.ttl },
             redisAddress: redis?.address,
             events: eventsUrl !== undefined,
         }),
+        authenticated: credentials.accounts.length > 0,
         configDir: distributionConfigDir[version],
         args: distributionServeArgs(version),
         // Every live generation: during a rotation's overlap the previous password keeps working.
@@ -59,6 +79,8 @@ export function registryFiles(credentials: Credentials, storage: RegistryStorage
             httpSecret: credentials.httpSecret,
             redisPassword: redis?.password,
             eventsEndpoints: endpoints,
+            proxyUsername: proxy?.username === undefined ? undefined : pulumi.output(proxy.username),
+            proxyPassword: proxy?.password === undefined ? undefined : pulumi.secret(proxy.password),
         }),
         env: distributionEnv[version],
     };

@@ -145,3 +145,27 @@ export const storageQuantity: Rule = (value) =>
 
 // AWS region names such as us-east-1 or eu-central-2.
 export const awsRegion: Rule = (value) => (/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/.test(value) ? undefined : "an AWS region such as us-east-1");
+
+// Comma-separated Kubernetes namespaces, or empty.
+export const dnsLabelList: Rule = (value) =>
+    value === "" || value.split(",").every((name) => dnsLabel(name.trim()) === undefined)
+        ? undefined
+        : "empty, or comma-separated DNS labels (Kubernetes namespaces) such as orbit-apps,orbit-jobs";
+
+// A Go duration of hours and minutes, as Distribution's proxy.ttl takes it.
+export const goDuration: Rule = (value) =>
+    /^([0-9]+h)?([0-9]+m)?$/.test(value) && value !== "" ? undefined : "a duration such as 168h or 24h30m";
+
+// The origin of a registry to mirror: scheme and host, no path or credentials.
+export const optionalRegistryOrigin: Rule = (value) => {
+    if (value === "") return undefined;
+    const allowed =
+        "empty, or the https:// origin of a registry such as https://registry-1.docker.io (credentials go in mirrorUsername, mirrorPassword)";
+    try {
+        const url = new URL(value);
+        const origin = (url.protocol === "https:" || url.protocol === "http:") && !url.username && !url.password;
+        return origin && url.pathname === "/" && !url.search && !url.hash ? undefined : allowed;
+    } catch {
+        return allowed;
+    }
+};

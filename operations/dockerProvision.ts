@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { backupPolicyName, backupReadPolicy, registryBucketPolicy, registryPolicyName } from "../components/bucketPolicy";
+import { readPolicyName, bucketReadPolicy, registryBucketPolicy, registryPolicyName } from "../components/bucketPolicy";
 import { provisionerAlias, provisionScript } from "../components/kubernetes/provisionScript";
 import { minioContainer } from "../components/upstream";
 import { CommandRunner, runCommand } from "./dockerRegistryControl";
@@ -15,6 +15,8 @@ export interface DockerProvision {
     bucket: string;
     /** The backups' read-only identity (the stack's backup output). */
     backup: { accessKey: string; secretKey: string };
+    /** With the Docker Hub mirror: its bucket and identity, as its container has them. */
+    mirror?: S3Access & { bucket: string };
     mcImage: string;
     network: string;
     run?: CommandRunner;
@@ -44,10 +46,19 @@ export async function provisionDockerMinio(provision: DockerProvision): Promise<
         POLICY_FILE: "/tmp/policy.json",
         REGISTRY_ACCESS_KEY: provision.registry.accessKey,
         REGISTRY_SECRET_KEY: provision.registry.secretKey,
-        BACKUP_ACCESS_KEY: provision.backup.accessKey,
-        BACKUP_SECRET_KEY: provision.backup.secretKey,
-        BACKUP_POLICY_NAME: backupPolicyName(provision.bucket),
-        BACKUP_POLICY_FILE: "/tmp/backup-policy.json",
+        READER_ACCESS_KEY: provision.backup.accessKey,
+        READER_SECRET_KEY: provision.backup.secretKey,
+        READ_POLICY_NAME: readPolicyName(provision.bucket),
+        READ_POLICY_FILE: "/tmp/read-policy.json",
+        ...(provision.mirror
+            ? {
+                  MIRROR_BUCKET: provision.mirror.bucket,
+                  MIRROR_ACCESS_KEY: provision.mirror.accessKey,
+                  MIRROR_SECRET_KEY: provision.mirror.secretKey,
+                  MIRROR_POLICY_NAME: registryPolicyName(provision.mirror.bucket),
+                  MIRROR_POLICY_FILE: "/tmp/mirror-policy.json",
+              }
+            : {}),
         KEEP_OTHER_USERS: "true",
         MC_CONFIG_DIR: "/tmp/.mc",
         HOME: "/tmp",
@@ -55,7 +66,10 @@ export async function provisionDockerMinio(provision: DockerProvision): Promise<
     // The policies travel with the script: a file to mount would not exist on a remote Docker host.
     const policies = [
         `printf '%s' '${JSON.stringify(registryBucketPolicy(provision.bucket))}' > /tmp/policy.json`,
-        `printf '%s' '${JSON.stringify(backupReadPolicy(provision.bucket))}' > /tmp/backup-policy.json`,
+        `printf '%s' '${JSON.stringify(bucketReadPolicy(provision.bucket))}' > /tmp/read-policy.json`,
+        ...(provision.mirror
+            ? [`printf '%s' '${JSON.stringify(registryBucketPolicy(provision.mirror.bucket))}' > /tmp/mirror-policy.json`]
+            : []),
     ].join("\n");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orbit-provision-"));
     const envFile = path.join(dir, "provision.env");

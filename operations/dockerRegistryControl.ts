@@ -36,6 +36,8 @@ export interface DockerRegistryControlArgs {
     bucket: string;
     /** A MinIO client image, for the blob sizes; the stack's mcImage. */
     mcImage: string;
+    /** The read-only pull endpoint's container (names.registryPull), restarted with the registry where it exists. */
+    pullContainer?: string;
     /** How long a restart may take to drain and come back healthy. */
     timeoutMs?: number;
     run?: CommandRunner;
@@ -77,19 +79,26 @@ export class DockerRegistryControl implements RegistryControl {
         await this.restart();
     }
 
-    /** Restarts the registry (its in-memory caches start empty) and waits until it is healthy again. */
+    /**
+     * Restarts the registry and the pull endpoint on the same storage, if there is one (their in-memory
+     * caches start empty), and waits until each is healthy again.
+     */
     async restart(): Promise<void> {
-        // Docker waits this long for the registry to drain (http.draintimeout) before it kills it.
-        await this.docker("restart", "--time", "30", this.args.container);
-        await this.waitHealthy();
+        const pull = this.args.pullContainer;
+        const found = pull ? await this.docker("ps", "--all", "--quiet", "--filter", `name=^/${pull}$`) : "";
+        for (const container of [this.args.container, ...(pull && found.trim() ? [pull] : [])]) {
+            // Docker waits this long for the registry to drain (http.draintimeout) before it kills it.
+            await this.docker("restart", "--time", "30", container);
+            await this.waitHealthy(container);
+        }
     }
 
-    private async waitHealthy(): Promise<void> {
+    private async waitHealthy(container: string): Promise<void> {
         const deadline = Date.now() + (this.args.timeoutMs ?? 120_000);
         for (;;) {
-            const status = (await this.docker("inspect", "--format", "{{.State.Health.Status}}", this.args.container)).trim();
+            const status = (await this.docker("inspect", "--format", "{{.State.Health.Status}}", container)).trim();
             if (status === "healthy") return;
-            if (Date.now() > deadline) throw new Error(`${this.args.container} is ${status} after its restart`);
+            if (Date.now() > deadline) throw new Error(`${container} is ${status} after its restart`);
             await new Promise((resolve) => setTimeout(resolve, 1000));
         }
     }

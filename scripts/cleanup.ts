@@ -52,6 +52,7 @@ async function main(args: string[]) {
     const { url, credentials } = registryAccess(outputs, option(args, "--registry-url"));
     const control = new DockerRegistryControl({
         container: names.registry,
+        pullContainer: names.registryPull,
         network: names.internalNetwork,
         bucket: String(outputs.bucketName),
         mcImage: option(args, "--mc-image") ?? defaultMcImage(),

@@ -12,6 +12,7 @@
  */
 import { backupTargetProblem, parseBackupTarget } from "../components/backupTarget";
 import { names } from "../components/names";
+import { mirrorBucketName } from "../components/pullSideConfig";
 import { copyInContainer } from "../operations/backupContainer";
 import { jobFromBackupCronJob } from "../operations/backupJob";
 import { provisionDockerMinio } from "../operations/dockerProvision";
@@ -55,6 +56,7 @@ async function main(args: string[]) {
     }
     const control = new DockerRegistryControl({
         container: names.registry,
+        pullContainer: names.registryPull,
         network: names.internalNetwork,
         bucket: String(outputs.bucketName),
         mcImage: option(args, "--mc-image") ?? defaultMcImage(),
@@ -62,7 +64,11 @@ async function main(args: string[]) {
     // The backup identity may only read: a restore writes as the registry does.
     const registryStorage = await control.storageAccess();
     // A MinIO on a new volume has neither the bucket nor the users: as the stack declares them.
+    const mirror = await new DockerRegistryControl({ container: names.registryMirror, network: "", bucket: "", mcImage: "" })
+        .storageAccess()
+        .catch(() => undefined);
     await provisionDockerMinio({
+        mirror: mirror && { ...mirror, bucket: mirrorBucketName(String(outputs.bucketName)) },
         minioContainer: names.minio,
         registry: registryStorage,
         bucket: String(outputs.bucketName),

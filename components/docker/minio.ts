@@ -27,6 +27,8 @@ export interface DockerMinioArgs {
     publicEndpoint?: string;
     /** Networks besides `network` where containers follow the registry's redirects (dockerNetwork). */
     clientNetworks: string[];
+    /** With the Docker Hub mirror: the bucket it caches in. */
+    mirrorBucketName?: string;
 }
 
 /**
@@ -42,6 +44,8 @@ export class DockerMinio extends pulumi.ComponentResource implements RegistrySto
     readonly endpoint: pulumi.Output<string>;
     readonly bucketName: pulumi.Output<string>;
     readonly ready: pulumi.Resource[];
+    /** With the Docker Hub mirror: its own storage, which only its identity may use. */
+    readonly mirror?: Pick<RegistryStorage, "s3" | "accessKey" | "secretKey" | "ready">;
 
     constructor(name: string, args: DockerMinioArgs, opts?: pulumi.ComponentResourceOptions) {
         super("orbit:registry:DockerMinio", name, {}, opts);
@@ -101,7 +105,11 @@ export class DockerMinio extends pulumi.ComponentResource implements RegistrySto
                 rootPassword: credentials.rootPassword,
                 bucketName: args.bucketName,
                 registryIdentities: credentials.registryIdentities,
-                backupIdentity: credentials.backupIdentity,
+                readerIdentity: credentials.readerIdentity,
+                mirror:
+                    args.mirrorBucketName && credentials.mirrorIdentity
+                        ? { bucketName: args.mirrorBucketName, identity: credentials.mirrorIdentity }
+                        : undefined,
                 protectData: args.protectData,
                 after: [this.container],
             },
@@ -121,6 +129,14 @@ export class DockerMinio extends pulumi.ComponentResource implements RegistrySto
         this.endpoint = pulumi.output(`http://${hostAddress(args.bindAddress, args.apiHostPort)}`);
         this.bucketName = bucket.bucketName;
         this.ready = bucket.ready;
+        if (args.mirrorBucketName && credentials.mirrorIdentity) {
+            this.mirror = {
+                s3: { ...this.s3, bucket: args.mirrorBucketName, clientsReachEndpoint: false },
+                accessKey: credentials.mirrorIdentity.accessKey,
+                secretKey: credentials.mirrorIdentity.secretKey,
+                ready: bucket.mirrorReady,
+            };
+        }
         this.registerOutputs({ endpoint: this.endpoint, bucketName: this.bucketName });
     }
 }

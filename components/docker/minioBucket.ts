@@ -1,9 +1,9 @@
 import * as minio from "@pulumi/minio";
 import * as pulumi from "@pulumi/pulumi";
-import { backupPolicyName, backupReadPolicy, registryBucketPolicy, registryPolicyName } from "../bucketPolicy";
+import { readPolicyName, bucketReadPolicy, registryBucketPolicy, registryPolicyName } from "../bucketPolicy";
 import { generationSuffix } from "../credentialGenerations";
 import { BucketEmptier } from "./bucketEmptier";
-import type { MinioCredentials, StorageIdentity } from "../credentials";
+import type { MinioCredentials, S3Keys, StorageIdentity } from "../credentials";
 
 export interface MinioBucketArgs {
     /** host:port of MinIO's S3 API as Pulumi itself reaches it. */
@@ -13,8 +13,10 @@ export interface MinioBucketArgs {
     bucketName: string;
     /** The registry's identities, one per live credential generation: MinIO uses the access key as the user name. */
     registryIdentities: StorageIdentity[];
-    /** With backups on: the user the backups copy with, which may only read the bucket. */
-    backupIdentity?: MinioCredentials["backupIdentity"];
+    /** With backups or the pull endpoint: the user that may only list and read the bucket. */
+    readerIdentity?: MinioCredentials["readerIdentity"];
+    /** With the Docker Hub mirror: its bucket and the only user that may use it. */
+    mirror?: { bucketName: string; identity: S3Keys };
     protectData: boolean;
     /** Resources that must exist first, e.g. the healthy MinIO container. */
     after: pulumi.Input<pulumi.Resource>[];
@@ -25,6 +27,8 @@ export class MinioBucket extends pulumi.ComponentResource {
     readonly bucketName: pulumi.Output<string>;
     /** Exists once the registry's user may use the bucket; the registry waits for it. */
     readonly ready: pulumi.Resource[];
+    /** Exists once the mirror's user may use its bucket; the mirror waits for it. */
+    readonly mirrorReady: pulumi.Resource[] = [];
 
     constructor(name: string, args: MinioBucketArgs, opts?: pulumi.ComponentResourceOptions) {
         super("orbit:registry:MinioBucket", name, {}, opts);
@@ -67,7 +71,7 @@ export class MinioBucket extends pulumi.ComponentResource {
             return [user, attachment];
         });
 
-        const backupUser = args.backupIdentity ? this.backupUser(name, args.bucketName, args.backupIdentity, childOpts) : [];
+        const readerUser = args.readerIdentity ? this.readerUser(name, args.bucketName, args.readerIdentity, childOpts) : [];
 
         // Deleted before the bucket it depends on, and after the registry that waits for it (ready).
         const emptier = new BucketEmptier(
@@ -82,29 +86,73 @@ export class MinioBucket extends pulumi.ComponentResource {
             { parent: this, dependsOn: [bucket] },
         );
 
+        if (args.mirror) this.mirrorReady = this.mirrorBucket(name, args, args.mirror, childOpts);
+
         this.bucketName = bucket.bucket;
-        this.ready = [bucket, policy, ...users, ...backupUser, emptier];
+        this.ready = [bucket, policy, ...users, ...readerUser, emptier];
         this.registerOutputs({ bucketName: this.bucketName });
     }
 
     /** The backups' user: list and read the bucket, nothing else. */
-    private backupUser(
+    private readerUser(
         name: string,
         bucketName: string,
-        identity: NonNullable<MinioCredentials["backupIdentity"]>,
+        identity: NonNullable<MinioCredentials["readerIdentity"]>,
         childOpts: pulumi.CustomResourceOptions,
     ): pulumi.Resource[] {
         const policy = new minio.IamPolicy(
-            `${name}-backup-policy`,
-            { name: backupPolicyName(bucketName), policy: JSON.stringify(backupReadPolicy(bucketName)) },
+            `${name}-read-policy`,
+            { name: readPolicyName(bucketName), policy: JSON.stringify(bucketReadPolicy(bucketName)) },
             childOpts,
         );
-        const user = new minio.IamUser(`${name}-backup-user`, { name: identity.accessKey, secret: identity.secretKey }, childOpts);
+        const user = new minio.IamUser(`${name}-reader-user`, { name: identity.accessKey, secret: identity.secretKey }, childOpts);
         const attachment = new minio.IamUserPolicyAttachment(
-            `${name}-backup-policy-attachment`,
+            `${name}-read-policy-attachment`,
             { userName: user.name, policyName: policy.name },
             childOpts,
         );
         return [policy, user, attachment];
+    }
+
+    /** The mirror's cache: a bucket of its own, and the one user that may use it. */
+    private mirrorBucket(
+        name: string,
+        args: MinioBucketArgs,
+        mirror: NonNullable<MinioBucketArgs["mirror"]>,
+        childOpts: pulumi.CustomResourceOptions,
+    ): pulumi.Resource[] {
+        const bucket = new minio.S3Bucket(
+            `${name}-mirror-bucket`,
+            // Protected like the registry's: a lost cache costs a week of slow builds, and its data goes with protectData.
+            { bucket: mirror.bucketName, acl: "private", forceDestroy: !args.protectData },
+            { ...childOpts, protect: args.protectData, retainOnDelete: args.protectData },
+        );
+        const policy = new minio.IamPolicy(
+            `${name}-mirror-policy`,
+            { name: registryPolicyName(mirror.bucketName), policy: JSON.stringify(registryBucketPolicy(mirror.bucketName)) },
+            childOpts,
+        );
+        const user = new minio.IamUser(
+            `${name}-mirror-user`,
+            { name: mirror.identity.accessKey, secret: mirror.identity.secretKey },
+            childOpts,
+        );
+        const attachment = new minio.IamUserPolicyAttachment(
+            `${name}-mirror-policy-attachment`,
+            { userName: user.name, policyName: policy.name },
+            childOpts,
+        );
+        const emptier = new BucketEmptier(
+            `${name}-mirror-emptier`,
+            {
+                endpoint: pulumi.interpolate`http://${args.server}`,
+                accessKey: args.rootUser,
+                secretKey: args.rootPassword,
+                bucket: bucket.bucket,
+                emptyOnDelete: !args.protectData,
+            },
+            { parent: this, dependsOn: [bucket] },
+        );
+        return [bucket, policy, user, attachment, emptier];
     }
 }

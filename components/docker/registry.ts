@@ -6,6 +6,8 @@ import { RegistryFiles } from "../registryFiles";
 import { distributionContainer } from "../upstream";
 
 export interface DockerRegistryArgs {
+    /** The container's name and its alias on every network: names.registry, registryPull or registryMirror. */
+    containerName?: string;
     image: string;
     bindAddress: string;
     hostPort: number;
@@ -13,7 +15,7 @@ export interface DockerRegistryArgs {
     files: RegistryFiles;
     /** Where config.yml names the htpasswd file. */
     htpasswdPath: string;
-    /** Docker networks to join; the container is reachable as orbit-registry on each. */
+    /** Docker networks to join; the container is reachable by its name on each. */
     networks: pulumi.Input<string>[];
     /** The bucket, user and policy attachment: the registry must not start before them. */
     after: pulumi.Input<pulumi.Resource>[];
@@ -30,11 +32,12 @@ export class DockerRegistry extends pulumi.ComponentResource {
         const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
         const { httpPort, debugPort, healthPath } = distributionContainer;
         const { files } = args;
+        const containerName = args.containerName ?? names.registry;
 
         this.container = new docker.Container(
             `${name}-container`,
             {
-                name: names.registry,
+                name: containerName,
                 image: image.imageId,
                 command: files.args,
                 envs: [
@@ -43,10 +46,11 @@ export class DockerRegistry extends pulumi.ComponentResource {
                 ],
                 uploads: [
                     { file: `${files.configDir}/config.yml`, content: files.configYaml },
-                    { file: args.htpasswdPath, content: files.htpasswd, permissions: "0400" },
+                    // The mirror has no accounts: its config names no htpasswd file.
+                    ...(files.authenticated ? [{ file: args.htpasswdPath, content: files.htpasswd, permissions: "0400" }] : []),
                 ],
                 ports: [{ internal: httpPort, external: args.hostPort, ip: args.bindAddress, protocol: "tcp" }],
-                networksAdvanced: args.networks.map((network) => ({ name: network, aliases: [names.registry] })),
+                networksAdvanced: args.networks.map((network) => ({ name: network, aliases: [containerName] })),
                 healthcheck: {
                     // The debug listener serves the health endpoint, which fails while the storage driver does.
                     // Docker probes first one interval after start, once the registry has checked its storage

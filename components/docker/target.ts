@@ -4,7 +4,7 @@ import { BackupOutput, backupOutput } from "../backupOutput";
 import { DockerConfig } from "../config";
 import { deployedOutputs, DeployedRegistry, TargetArgs } from "../deployedRegistry";
 import { names } from "../names";
-import { registryFiles } from "../registryFiles";
+import { RegistryFiles, registryFiles } from "../registryFiles";
 import { distributionConfigDir, distributionContainer } from "../upstream";
 import { hostAddress } from "./hostAddress";
 import { DockerMinio } from "./minio";
@@ -47,12 +47,13 @@ export class DockerTarget extends pulumi.ComponentResource implements DeployedRe
                           publicMetrics: dockerConfig.metrics,
                           publicEndpoint: args.storage.publicEndpoint,
                           clientNetworks: dockerConfig.dockerNetwork ? [dockerConfig.dockerNetwork] : [],
+                          mirrorBucketName: common.mirror?.bucketName,
                       },
                       childOpts,
                   );
         // Beside config.yml, where the image's files are.
         const htpasswdPath = `${distributionConfigDir[common.distributionVersion]}/htpasswd`;
-        const files = registryFiles(credentials, storage, {
+        const settings = {
             distributionVersion: common.distributionVersion,
             htpasswdPath,
             httpAddr: `:${distributionContainer.httpPort}`,
@@ -60,30 +61,62 @@ export class DockerTarget extends pulumi.ComponentResource implements DeployedRe
             debugAddr: `${dockerConfig.metrics ? "" : "127.0.0.1"}:${distributionContainer.debugPort}`,
             logLevel: common.registryLogLevel,
             foreignLayerUrls: common.foreignLayerUrls,
-            eventsUrl: common.eventsUrl,
-        });
-        new DockerRegistry(
-            `${name}-registry`,
-            {
-                image: common.registryImage,
-                bindAddress: dockerConfig.bindAddress,
-                hostPort: dockerConfig.registryPort,
-                files,
-                htpasswdPath,
-                networks: dockerConfig.dockerNetwork ? [network.name, dockerConfig.dockerNetwork] : [network.name],
-                after: storage.ready,
-            },
-            childOpts,
+        };
+        const instance = (suffix: string, containerName: string, hostPort: number, files: RegistryFiles, after: pulumi.Resource[]) =>
+            new DockerRegistry(
+                `${name}-${suffix}`,
+                {
+                    containerName,
+                    image: common.registryImage,
+                    bindAddress: dockerConfig.bindAddress,
+                    hostPort,
+                    files,
+                    htpasswdPath,
+                    networks: dockerConfig.dockerNetwork ? [network.name, dockerConfig.dockerNetwork] : [network.name],
+                    after,
+                },
+                childOpts,
+            );
+        instance(
+            "registry",
+            names.registry,
+            dockerConfig.registryPort,
+            registryFiles(credentials, storage, { ...settings, eventsUrl: common.eventsUrl }),
+            storage.ready,
         );
+        if (common.pull && credentials.pullAccounts) {
+            // Reads with the identity that may only read, where MinIO gives it one.
+            const reader = args.storage.kind === "minio" ? args.storage.credentials.readerIdentity : undefined;
+            const pullStorage = {
+                s3: storage.s3,
+                accessKey: reader?.accessKey ?? storage.accessKey,
+                secretKey: reader?.secretKey ?? storage.secretKey,
+            };
+            const files = registryFiles({ accounts: credentials.pullAccounts, httpSecret: credentials.httpSecret }, pullStorage, {
+                ...settings,
+                role: "pull",
+            });
+            instance("pull", names.registryPull, common.pull.port, files, storage.ready);
+        }
+        const mirrorStorage = storage instanceof DockerMinio ? storage.mirror : undefined;
+        if (common.mirror && mirrorStorage) {
+            const { upstream, ttl, username, password } = common.mirror;
+            const files = registryFiles({ accounts: [], httpSecret: credentials.httpSecret }, mirrorStorage, {
+                ...settings,
+                role: "mirror",
+                proxy: { remoteUrl: upstream, ttl, username, password },
+            });
+            instance("mirror", names.registryMirror, common.mirror.port, files, mirrorStorage.ready);
+        }
 
         this.registryUrl = pulumi.output(hostAddress(dockerConfig.bindAddress, dockerConfig.registryPort));
         this.registryInternalUrl = pulumi.output(DockerRegistry.internalUrl);
         this.minioEndpoint = storage.endpoint;
         this.bucketName = storage.bucketName;
-        const backupIdentity = args.storage.kind === "minio" ? args.storage.credentials.backupIdentity : undefined;
+        const readerIdentity = args.storage.kind === "minio" ? args.storage.credentials.readerIdentity : undefined;
         // npm run backup copies from a throwaway container on the internal network, as the registry reaches MinIO.
-        if (common.backup && backupIdentity && storage.s3.regionEndpoint) {
-            this.backup = backupOutput(common.backup, storage.s3.regionEndpoint, backupIdentity);
+        if (common.backup && readerIdentity && storage.s3.regionEndpoint) {
+            this.backup = backupOutput(common.backup, storage.s3.regionEndpoint, readerIdentity);
         }
         this.registerOutputs(deployedOutputs(this));
     }

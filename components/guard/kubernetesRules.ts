@@ -14,6 +14,8 @@ export interface KubernetesGuardInputs {
     appNamespace: string;
     /** The Secret with the apps' environment, in appNamespace. */
     appSecret: string;
+    /** Namespaces besides appNamespace that get the pull endpoint's Secret (pullSecretNamespaces). */
+    pullSecretNamespaces?: string[];
     /** MinIO on the cluster (absent with storage s3). */
     minio?: {
         storageSize: string;
@@ -103,6 +105,15 @@ async function collisions(olds: KubernetesGuardInputs | undefined, news: Kuberne
             const secret = await cluster.secret(news.appNamespace, news.appSecret);
             const held = await ownedElsewhere(`its Secret ${news.appSecret}`, secret, news, first);
             if (held) problems.push(`orbit-registry:appNamespace = ${JSON.stringify(news.appNamespace)}: ${held}; ${secondStack}`);
+        }
+    }
+    const listed = new Set(first ? [] : (olds.pullSecretNamespaces ?? []));
+    for (const namespace of (news.pullSecretNamespaces ?? []).filter((name) => !listed.has(name))) {
+        if (!(await cluster.namespace(namespace))) {
+            problems.push(
+                `orbit-registry:pullSecretNamespaces = ${JSON.stringify(news.pullSecretNamespaces?.join(","))}: ` +
+                    `no namespace ${namespace} in the cluster; create it, or leave it out of the list`,
+            );
         }
     }
     return problems;

@@ -34,6 +34,8 @@ export interface KubernetesMinioArgs {
      * it as its S3 endpoint, so the presigned URLs it redirects pulls to are signed for that host.
      */
     publicEndpoint?: string;
+    /** With the Docker Hub mirror: the bucket it caches in, which the provisioning Job creates too. */
+    mirrorBucketName?: string;
     /** The namespace resource, which must exist first. */
     after: pulumi.Resource[];
 }
@@ -61,6 +63,8 @@ export class KubernetesMinio extends pulumi.ComponentResource implements Registr
     /** MinIO's S3 API inside the cluster (its Service). */
     readonly internalEndpoint: string;
     readonly ready: pulumi.Resource[];
+    /** With the Docker Hub mirror: its own storage, which only its identity may use. */
+    readonly mirror?: Pick<RegistryStorage, "s3" | "accessKey" | "secretKey" | "ready">;
 
     constructor(name: string, args: KubernetesMinioArgs, opts?: pulumi.ComponentResourceOptions) {
         super("orbit:registry:KubernetesMinio", name, {}, opts);
@@ -102,7 +106,11 @@ export class KubernetesMinio extends pulumi.ComponentResource implements Registr
                 rootSecretName: this.rootSecret.metadata.name,
                 bucketName: args.bucketName,
                 registryIdentities: credentials.registryIdentities,
-                backupIdentity: credentials.backupIdentity,
+                readerIdentity: credentials.readerIdentity,
+                mirror:
+                    args.mirrorBucketName && credentials.mirrorIdentity
+                        ? { bucketName: args.mirrorBucketName, identity: credentials.mirrorIdentity }
+                        : undefined,
                 minioInstance: pulumi
                     .all([deployed.statefulSet.metadata.uid, deployed.claim?.metadata.uid])
                     .apply((uids) => uids.filter(Boolean).join("/")),
@@ -127,6 +135,14 @@ export class KubernetesMinio extends pulumi.ComponentResource implements Registr
         this.endpoint = pulumi.output(internalEndpoint);
         this.bucketName = pulumi.output(args.bucketName);
         this.ready = [provisioner.job];
+        if (args.mirrorBucketName && credentials.mirrorIdentity) {
+            this.mirror = {
+                s3: { bucket: args.mirrorBucketName, region: minioContainer.region, regionEndpoint: internalEndpoint },
+                accessKey: credentials.mirrorIdentity.accessKey,
+                secretKey: credentials.mirrorIdentity.secretKey,
+                ready: [provisioner.job],
+            };
+        }
         this.registerOutputs({ endpoint: this.endpoint, bucketName: this.bucketName });
     }
 

@@ -6,7 +6,7 @@ import { garbageCollectorLabels } from "./garbageCollector";
 import { minioLabels } from "./minio";
 import { provisionerLabels } from "./provisioner";
 import { redisLabels } from "./redis";
-import { registryLabels } from "./registry";
+import { mirrorLabels, pullLabels, registryLabels } from "./registry";
 
 export interface NetworkPoliciesArgs {
     namespace: string;
@@ -18,6 +18,10 @@ export interface NetworkPoliciesArgs {
     /** minioPublicEndpoint: the ingress controller serves MinIO to clients (and to the registry). */
     minioThroughIngress: boolean;
     withRedis: boolean;
+    /** The pull endpoint: served through the ingress controller, reads MinIO and Redis like the registry. */
+    withPull: boolean;
+    /** The Docker Hub mirror: reachable from appNamespace (where the builds run) only. */
+    withMirror: boolean;
     /** The garbage-collection CronJob's pods reach MinIO and Redis as the registry does. */
     withGarbageCollector: boolean;
     /** Its retention cleanup reaches the registry's API too. */
@@ -49,6 +53,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
         // Pods that reach MinIO and Redis: the registry, and the collector working on its storage.
         const registrySide = [
             { podSelector: { matchLabels: registryLabels } },
+            ...(args.withPull ? [{ podSelector: { matchLabels: pullLabels } }] : []),
             ...(args.withGarbageCollector ? [{ podSelector: { matchLabels: garbageCollectorLabels } }] : []),
         ];
         policy("default-deny-ingress", { podSelector: {}, policyTypes: ["Ingress"] });
@@ -74,6 +79,27 @@ export class NetworkPolicies extends pulumi.ComponentResource {
                     : []),
             ],
         });
+        if (args.withPull) {
+            policy("registry-pull-ingress", {
+                podSelector: { matchLabels: pullLabels },
+                policyTypes: ["Ingress"],
+                ingress: [
+                    {
+                        from: [namespaceSelector(args.ingressControllerNamespace), namespaceSelector(args.appNamespace)],
+                        ports: [{ protocol: "TCP", port: distributionContainer.httpPort }],
+                    },
+                ],
+            });
+        }
+        if (args.withMirror) {
+            policy("registry-mirror-ingress", {
+                podSelector: { matchLabels: mirrorLabels },
+                policyTypes: ["Ingress"],
+                ingress: [
+                    { from: [namespaceSelector(args.appNamespace)], ports: [{ protocol: "TCP", port: distributionContainer.httpPort }] },
+                ],
+            });
+        }
         if (args.withMinio) {
             policy("minio-ingress", {
                 podSelector: { matchLabels: minioLabels },
@@ -83,6 +109,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
                         from: [
                             ...registrySide,
                             { podSelector: { matchLabels: provisionerLabels } },
+                            ...(args.withMirror ? [{ podSelector: { matchLabels: mirrorLabels } }] : []),
                             ...(args.backupTargetPort ? [{ podSelector: { matchLabels: backupLabels } }] : []),
                             ...(args.minioPeers ? [{ podSelector: { matchLabels: minioLabels } }] : []),
                             ...(args.minioThroughIngress ? [namespaceSelector(args.ingressControllerNamespace)] : []),

@@ -3,8 +3,8 @@ export const provisionerAlias = "orbit";
 
 /**
  * Environment variables the script reads besides MC_HOST_orbit (and PREVIOUS_ACCESS_KEY/SECRET_KEY
- * during a rotation; BACKUP_ACCESS_KEY/SECRET_KEY, BACKUP_POLICY_NAME/FILE with backups on;
- * KEEP_OTHER_USERS).
+ * during a rotation; READER_ACCESS_KEY/SECRET_KEY, READ_POLICY_NAME/FILE with the reader identity;
+ * MIRROR_BUCKET, MIRROR_ACCESS_KEY/SECRET_KEY, MIRROR_POLICY_NAME/FILE with the mirror; KEEP_OTHER_USERS).
  */
 const provisionerEnv = ["BUCKET", "POLICY_NAME", "POLICY_FILE", "REGISTRY_ACCESS_KEY", "REGISTRY_SECRET_KEY"] as const;
 
@@ -48,10 +48,18 @@ if [ -n "\${PREVIOUS_ACCESS_KEY:-}" ]; then
 fi
 
 # With backups on: the user the backups copy from, which may only read the bucket.
-if [ -n "\${BACKUP_ACCESS_KEY:-}" ]; then
-  mc_ admin policy create ${alias} "\${BACKUP_POLICY_NAME:?}" "\${BACKUP_POLICY_FILE:?}" >/dev/null
-  add_user "$BACKUP_ACCESS_KEY" "\${BACKUP_SECRET_KEY:?}" "$BACKUP_POLICY_NAME"
-  keep+=("$BACKUP_ACCESS_KEY")
+if [ -n "\${READER_ACCESS_KEY:-}" ]; then
+  mc_ admin policy create ${alias} "\${READ_POLICY_NAME:?}" "\${READ_POLICY_FILE:?}" >/dev/null
+  add_user "$READER_ACCESS_KEY" "\${READER_SECRET_KEY:?}" "$READ_POLICY_NAME"
+  keep+=("$READER_ACCESS_KEY")
+fi
+
+# With the Docker Hub mirror: its bucket and the one user that may use it.
+if [ -n "\${MIRROR_ACCESS_KEY:-}" ]; then
+  mc_ mb --ignore-existing "${alias}/\${MIRROR_BUCKET:?}"
+  mc_ admin policy create ${alias} "\${MIRROR_POLICY_NAME:?}" "\${MIRROR_POLICY_FILE:?}" >/dev/null
+  add_user "$MIRROR_ACCESS_KEY" "\${MIRROR_SECRET_KEY:?}" "$MIRROR_POLICY_NAME"
+  keep+=("$MIRROR_ACCESS_KEY")
 fi
 
 # A retired generation (or backups turned off): any other user holding either policy goes, unless
@@ -60,7 +68,7 @@ fi
   [[ $line =~ \\"accessKey\\":\\"([^\\"]+)\\" ]] || continue
   user="\${BASH_REMATCH[1]}"
   holds() { [ -n "$1" ] && [[ $line == *"\\"policyName\\":\\"$1\\""* ]]; }
-  holds "$POLICY_NAME" || holds "\${BACKUP_POLICY_NAME:-}" || continue
+  holds "$POLICY_NAME" || holds "\${READ_POLICY_NAME:-}" || holds "\${MIRROR_POLICY_NAME:-}" || continue
   case " \${keep[*]} " in *" $user "*) continue ;; esac
   mc_ admin user rm ${alias} "$user" >/dev/null
   echo "removed the retired user \${user:0:4}…"

@@ -1,12 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { backupPolicyName, backupReadPolicy, registryBucketPolicy, registryPolicyName } from "../bucketPolicy";
+import { readPolicyName, bucketReadPolicy, registryBucketPolicy, registryPolicyName } from "../bucketPolicy";
 import { names } from "../names";
+import { mirrorBucketName } from "../pullSideConfig";
 import { minioContainer } from "../upstream";
 import { contentName } from "./naming";
 import { appLabels, restrictedContainer, restrictedPod, scratchMount, scratchVolume } from "./podSecurity";
 import { provisionerAlias, provisionScript } from "./provisionScript";
-import type { MinioCredentials, StorageIdentity } from "../credentials";
+import type { MinioCredentials, S3Keys, StorageIdentity } from "../credentials";
 import { secretChecksum, secretChecksumAnnotation } from "./secretChecksum";
 
 export const provisionerLabels = appLabels("minio-provisioner");
@@ -24,7 +25,9 @@ export interface MinioProvisionerArgs {
     /** The registry's identities to keep, oldest first (the last is current); any other user with its policy is removed. */
     registryIdentities: StorageIdentity[];
     /** With backups on: the identity the backups read with, and only read. */
-    backupIdentity?: MinioCredentials["backupIdentity"];
+    readerIdentity?: MinioCredentials["readerIdentity"];
+    /** With the Docker Hub mirror: its bucket and the only user that may use it. */
+    mirror?: { bucketName: string; identity: S3Keys };
     /**
      * Which MinIO this is: the uids of its StatefulSet (and claim). A new MinIO (a new layout, a lost
      * volume re-created) has new ones, and the Job runs again: MinIO keeps its users apart from the
@@ -53,8 +56,11 @@ export class MinioProvisioner extends pulumi.ComponentResource {
             REGISTRY_ACCESS_KEY: current.accessKey,
             REGISTRY_SECRET_KEY: current.secretKey,
             ...(previous ? { PREVIOUS_ACCESS_KEY: previous.accessKey, PREVIOUS_SECRET_KEY: previous.secretKey } : {}),
-            ...(args.backupIdentity
-                ? { BACKUP_ACCESS_KEY: args.backupIdentity.accessKey, BACKUP_SECRET_KEY: args.backupIdentity.secretKey }
+            ...(args.readerIdentity
+                ? { READER_ACCESS_KEY: args.readerIdentity.accessKey, READER_SECRET_KEY: args.readerIdentity.secretKey }
+                : {}),
+            ...(args.mirror
+                ? { MIRROR_ACCESS_KEY: args.mirror.identity.accessKey, MIRROR_SECRET_KEY: args.mirror.identity.secretKey }
                 : {}),
         };
         const registryKeys = new k8s.core.v1.Secret(
@@ -69,7 +75,8 @@ export class MinioProvisioner extends pulumi.ComponentResource {
         const data = {
             "provision.sh": provisionScript(),
             "policy.json": JSON.stringify(registryBucketPolicy(args.bucketName), null, 2),
-            ...(args.backupIdentity ? { "backup-policy.json": JSON.stringify(backupReadPolicy(args.bucketName), null, 2) } : {}),
+            ...(args.readerIdentity ? { "read-policy.json": JSON.stringify(bucketReadPolicy(args.bucketName), null, 2) } : {}),
+            ...(args.mirror ? { "mirror-policy.json": JSON.stringify(registryBucketPolicy(args.mirror.bucketName), null, 2) } : {}),
         };
         const files = new k8s.core.v1.ConfigMap(
             `${name}-files`,
@@ -117,11 +124,19 @@ export class MinioProvisioner extends pulumi.ComponentResource {
                                                   fromSecret("PREVIOUS_SECRET_KEY", registryKeys.metadata.name, "PREVIOUS_SECRET_KEY"),
                                               ]
                                             : []),
-                                        ...(args.backupIdentity
+                                        ...(args.readerIdentity
                                             ? [
-                                                  fromSecret("BACKUP_ACCESS_KEY", registryKeys.metadata.name, "BACKUP_ACCESS_KEY"),
-                                                  fromSecret("BACKUP_SECRET_KEY", registryKeys.metadata.name, "BACKUP_SECRET_KEY"),
-                                                  { name: "BACKUP_POLICY_FILE", value: "/provisioner/backup-policy.json" },
+                                                  fromSecret("READER_ACCESS_KEY", registryKeys.metadata.name, "READER_ACCESS_KEY"),
+                                                  fromSecret("READER_SECRET_KEY", registryKeys.metadata.name, "READER_SECRET_KEY"),
+                                                  { name: "READ_POLICY_FILE", value: "/provisioner/read-policy.json" },
+                                              ]
+                                            : []),
+                                        ...(args.mirror
+                                            ? [
+                                                  fromSecret("MIRROR_ACCESS_KEY", registryKeys.metadata.name, "MIRROR_ACCESS_KEY"),
+                                                  fromSecret("MIRROR_SECRET_KEY", registryKeys.metadata.name, "MIRROR_SECRET_KEY"),
+                                                  { name: "MIRROR_BUCKET", value: args.mirror.bucketName },
+                                                  { name: "MIRROR_POLICY_FILE", value: "/provisioner/mirror-policy.json" },
                                               ]
                                             : []),
                                         // Kubernetes expands $(VAR) from the variables above: no credential is written here.
@@ -133,7 +148,8 @@ export class MinioProvisioner extends pulumi.ComponentResource {
                                         { name: "POLICY_NAME", value: registryPolicyName(args.bucketName) },
                                         { name: "POLICY_FILE", value: "/provisioner/policy.json" },
                                         // Also without backups: a user left holding it (backups turned off) goes.
-                                        { name: "BACKUP_POLICY_NAME", value: backupPolicyName(args.bucketName) },
+                                        { name: "READ_POLICY_NAME", value: readPolicyName(args.bucketName) },
+                                        { name: "MIRROR_POLICY_NAME", value: registryPolicyName(mirrorBucketName(args.bucketName)) },
                                         { name: "MC_CONFIG_DIR", value: "/tmp/.mc" },
                                         { name: "HOME", value: "/tmp" },
                                     ],

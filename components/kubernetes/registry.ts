@@ -11,6 +11,20 @@ import { appLabels, restrictedContainer, restrictedPod, scratchMount, scratchVol
 /** Where the htpasswd Secret is mounted: a directory of its own, since a Secret volume replaces the whole directory. */
 export const registryAuthDir = "/auth";
 export const registryLabels = appLabels("registry");
+export const pullLabels = appLabels("registry-pull");
+export const mirrorLabels = appLabels("registry-mirror");
+
+/** Which Distribution this is: its objects' name and its pods' labels. */
+export interface RegistryInstance {
+    name: string;
+    labels: Record<string, string>;
+}
+
+export const registryInstances = {
+    push: { name: names.registry, labels: registryLabels },
+    pull: { name: names.registryPull, labels: pullLabels },
+    mirror: { name: names.registryMirror, labels: mirrorLabels },
+} satisfies Record<string, RegistryInstance>;
 
 /**
  * Sized from `npm run bench -- --rss` (Distribution 2.8.2, chunksize 10 MiB): 8 concurrent pushes of
@@ -22,17 +36,20 @@ export const registryMemory = { request: "256Mi", limit: "768Mi", goMemLimit: "5
 const { httpPort, debugPort, healthPath } = distributionContainer;
 
 export interface KubernetesRegistryArgs {
+    /** The push endpoint by default; the pull endpoint and the mirror are instances of their own. */
+    instance?: RegistryInstance;
     namespace: string;
     image: string;
     replicas: number;
     files: RegistryFiles;
-    ingress: {
+    /** The push endpoint's TLS Ingress; none for the pull endpoint and the mirror, whose hosts it may serve too. */
+    ingress?: {
         host: string;
         className: string;
         tlsSecretName: string;
         clusterIssuer?: string;
-        /** minioPublicEndpoint's host, served by the same Ingress (and certificate) from MinIO's Service. */
-        minio?: { host: string; serviceName: string; port: number };
+        /** More hosts on the same Ingress and certificate: minioPublicEndpoint's, the pull endpoint's. */
+        otherHosts: Array<{ host: string; serviceName: pulumi.Input<string>; port: k8s.types.input.networking.v1.ServiceBackendPort }>;
     };
     /** The namespace, and the storage the registry needs (bucket, identity, provisioning Job). */
     after: pulumi.Resource[];
@@ -48,25 +65,30 @@ export class KubernetesRegistry extends pulumi.ComponentResource {
 
     constructor(name: string, args: KubernetesRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("orbit:registry:KubernetesRegistry", name, {}, opts);
-        const metadata = (objectName: string) => ({ name: objectName, namespace: args.namespace, labels: registryLabels });
+        const instance = args.instance ?? registryInstances.push;
+        const labels = instance.labels;
+        const metadata = (objectName: string) => ({ name: objectName, namespace: args.namespace, labels });
         const childOpts = { parent: this, dependsOn: args.after };
 
         const configData = { "config.yml": args.files.configYaml };
         const config = (this.configMap = new k8s.core.v1.ConfigMap(
             `${name}-config`,
-            { metadata: metadata(contentName(names.registry, configData)), data: configData },
+            { metadata: metadata(contentName(instance.name, configData)), data: configData },
             childOpts,
         ));
         this.envSecret = new k8s.core.v1.Secret(
             `${name}-env`,
-            { metadata: metadata(names.registryEnvSecret), type: "Opaque", stringData: args.files.secretEnv },
+            { metadata: metadata(`${instance.name}-env`), type: "Opaque", stringData: args.files.secretEnv },
             childOpts,
         );
-        const htpasswd = new k8s.core.v1.Secret(
-            `${name}-htpasswd`,
-            { metadata: metadata(names.registryHtpasswdSecret), type: "Opaque", stringData: { htpasswd: args.files.htpasswd } },
-            childOpts,
-        );
+        // The mirror has no accounts: its config names no htpasswd file.
+        const htpasswd = args.files.authenticated
+            ? new k8s.core.v1.Secret(
+                  `${name}-htpasswd`,
+                  { metadata: metadata(`${instance.name}-htpasswd`), type: "Opaque", stringData: { htpasswd: args.files.htpasswd } },
+                  childOpts,
+              )
+            : undefined;
 
         const plainEnv = [
             ...Object.entries(args.files.env).map(([name, value]) => ({ name, value })),
@@ -76,15 +98,15 @@ export class KubernetesRegistry extends pulumi.ComponentResource {
         this.deployment = new k8s.apps.v1.Deployment(
             `${name}-deployment`,
             {
-                metadata: metadata(names.registry),
+                metadata: metadata(instance.name),
                 spec: {
                     replicas: args.replicas,
-                    selector: { matchLabels: registryLabels },
+                    selector: { matchLabels: labels },
                     strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
                     template: {
                         // New credentials (a rotation) roll the pods; Secrets are updated in place.
                         metadata: {
-                            labels: registryLabels,
+                            labels,
                             annotations: {
                                 [secretChecksumAnnotation]: secretChecksum({ ...args.files.secretEnv, htpasswd: args.files.htpasswd }),
                             },
@@ -99,7 +121,7 @@ export class KubernetesRegistry extends pulumi.ComponentResource {
                                             weight: 100,
                                             podAffinityTerm: {
                                                 topologyKey: "kubernetes.io/hostname",
-                                                labelSelector: { matchLabels: registryLabels },
+                                                labelSelector: { matchLabels: labels },
                                             },
                                         },
                                     ],
@@ -133,14 +155,16 @@ export class KubernetesRegistry extends pulumi.ComponentResource {
                                     securityContext: restrictedContainer,
                                     volumeMounts: [
                                         { name: "config", mountPath: args.files.configDir, readOnly: true },
-                                        { name: "htpasswd", mountPath: registryAuthDir, readOnly: true },
+                                        ...(htpasswd ? [{ name: "htpasswd", mountPath: registryAuthDir, readOnly: true }] : []),
                                         scratchMount,
                                     ],
                                 },
                             ],
                             volumes: [
                                 { name: "config", configMap: { name: config.metadata.name } },
-                                { name: "htpasswd", secret: { secretName: htpasswd.metadata.name, defaultMode: 0o440 } },
+                                ...(htpasswd
+                                    ? [{ name: "htpasswd", secret: { secretName: htpasswd.metadata.name, defaultMode: 0o440 } }]
+                                    : []),
                                 scratchVolume,
                             ],
                         },
@@ -152,49 +176,51 @@ export class KubernetesRegistry extends pulumi.ComponentResource {
 
         new k8s.policy.v1.PodDisruptionBudget(
             `${name}-pdb`,
-            { metadata: metadata(names.registry), spec: { maxUnavailable: 1, selector: { matchLabels: registryLabels } } },
+            { metadata: metadata(instance.name), spec: { maxUnavailable: 1, selector: { matchLabels: labels } } },
             childOpts,
         );
 
         this.service = new k8s.core.v1.Service(
             `${name}-service`,
             {
-                metadata: metadata(names.registry),
-                spec: { type: "ClusterIP", selector: registryLabels, ports: [{ name: "http", port: httpPort, targetPort: "http" }] },
+                metadata: metadata(instance.name),
+                spec: { type: "ClusterIP", selector: labels, ports: [{ name: "http", port: httpPort, targetPort: "http" }] },
             },
             childOpts,
         );
 
         const { ingress } = args;
-        new k8s.networking.v1.Ingress(
-            `${name}-ingress`,
-            {
-                metadata: {
-                    ...metadata(names.registry),
-                    annotations: {
-                        // Layers are hundreds of MB; nginx's 1m default would refuse them.
-                        "nginx.ingress.kubernetes.io/proxy-body-size": "0",
-                        "nginx.ingress.kubernetes.io/proxy-request-buffering": "off",
-                        "nginx.ingress.kubernetes.io/proxy-read-timeout": "900",
-                        "nginx.ingress.kubernetes.io/proxy-send-timeout": "900",
-                        ...(ingress.clusterIssuer ? { "cert-manager.io/cluster-issuer": ingress.clusterIssuer } : {}),
+        if (ingress) {
+            new k8s.networking.v1.Ingress(
+                `${name}-ingress`,
+                {
+                    metadata: {
+                        ...metadata(instance.name),
+                        annotations: {
+                            // Layers are hundreds of MB; nginx's 1m default would refuse them.
+                            "nginx.ingress.kubernetes.io/proxy-body-size": "0",
+                            "nginx.ingress.kubernetes.io/proxy-request-buffering": "off",
+                            "nginx.ingress.kubernetes.io/proxy-read-timeout": "900",
+                            "nginx.ingress.kubernetes.io/proxy-send-timeout": "900",
+                            ...(ingress.clusterIssuer ? { "cert-manager.io/cluster-issuer": ingress.clusterIssuer } : {}),
+                        },
+                    },
+                    spec: {
+                        ingressClassName: ingress.className,
+                        tls: [
+                            { hosts: [ingress.host, ...ingress.otherHosts.map((other) => other.host)], secretName: ingress.tlsSecretName },
+                        ],
+                        rules: [
+                            ingressRule(ingress.host, this.service.metadata.name, { name: "http" }),
+                            ...ingress.otherHosts.map((other) => ingressRule(other.host, other.serviceName, other.port)),
+                        ],
                     },
                 },
-                spec: {
-                    ingressClassName: ingress.className,
-                    tls: [{ hosts: [ingress.host, ...(ingress.minio ? [ingress.minio.host] : [])], secretName: ingress.tlsSecretName }],
-                    rules: [
-                        ingressRule(ingress.host, this.service.metadata.name, { name: "http" }),
-                        ...(ingress.minio
-                            ? [ingressRule(ingress.minio.host, ingress.minio.serviceName, { number: ingress.minio.port })]
-                            : []),
-                    ],
-                },
-            },
-            childOpts,
-        );
+                childOpts,
+            );
+        }
 
-        this.internalUrl = `${names.registry}.${args.namespace}.svc.cluster.local:${httpPort}`;
+        this.internalUrl = `${instance.name}.${args.namespace}.svc.cluster.local:${httpPort}`;
         this.registerOutputs({ deploymentName: this.deployment.metadata.name, internalUrl: this.internalUrl });
     }
 }

@@ -17,11 +17,14 @@ import { distributionContainer, minioContainer } from "../upstream";
 import { KubernetesMinio } from "./minio";
 import { NetworkPolicies } from "./networkPolicies";
 import { KubernetesRedis } from "./redis";
+import { KubernetesPullSide } from "./pullSide";
 import { KubernetesRegistry, registryAuthDir } from "./registry";
 
 export interface KubernetesTargetArgs extends TargetArgs<KubernetesConfig> {
     /** The apps' environment, written to a Secret in their namespace. */
     appEnv: pulumi.Output<AppEnvironment>;
+    /** With the pull endpoint: its current account at pullHost, for the dockerconfigjson Secrets. */
+    pullAccess?: pulumi.Output<{ user: string; password: string }>;
 }
 
 /** The prod topology: MinIO (unless storage is S3) and the registry in one namespace, wired to the apps' namespace. */
@@ -81,6 +84,7 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
                           publicMetrics: cluster.monitoring !== undefined,
                           publicEndpoint: args.storage.publicEndpoint,
                           protectData: common.protectData,
+                          mirrorBucketName: common.mirror?.bucketName,
                           after: [namespace],
                       },
                       childOpts,
@@ -94,7 +98,7 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
             : undefined;
         const minioPublicHost =
             args.storage.kind === "minio" && args.storage.publicEndpoint ? new URL(args.storage.publicEndpoint).hostname : undefined;
-        const files = registryFiles(credentials, storage, {
+        const registrySettings = {
             distributionVersion: common.distributionVersion,
             htpasswdPath: `${registryAuthDir}/htpasswd`,
             httpAddr: `:${distributionContainer.httpPort}`,
@@ -102,9 +106,13 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
             debugAddr: `:${distributionContainer.debugPort}`,
             logLevel: common.registryLogLevel,
             foreignLayerUrls: common.foreignLayerUrls,
+        };
+        const files = registryFiles(credentials, storage, {
+            ...registrySettings,
             eventsUrl: common.eventsUrl,
             redis: redis && { address: redis.address, password: redis.password },
         });
+        const pullHost = common.pull?.host;
         const registry = new KubernetesRegistry(
             `${name}-registry`,
             {
@@ -117,12 +125,33 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
                     className: cluster.ingressClassName,
                     tlsSecretName: cluster.tlsSecretName,
                     clusterIssuer: cluster.clusterIssuer,
-                    minio: minioPublicHost ? { host: minioPublicHost, serviceName: names.minio, port: minioContainer.apiPort } : undefined,
+                    otherHosts: [
+                        ...(minioPublicHost
+                            ? [{ host: minioPublicHost, serviceName: names.minio, port: { number: minioContainer.apiPort } }]
+                            : []),
+                        ...(pullHost ? [{ host: pullHost, serviceName: names.registryPull, port: { name: "http" } }] : []),
+                    ],
                 },
                 after: [namespace, ...storage.ready, ...(redis ? [redis.deployment] : [])],
             },
             childOpts,
         );
+        const pullSide =
+            (common.pull || common.mirror) &&
+            new KubernetesPullSide(
+                `${name}-pull-side`,
+                {
+                    common,
+                    cluster,
+                    credentials,
+                    storage: args.storage,
+                    registryStorage: storage,
+                    settings: { ...registrySettings, redis: redis && { address: redis.address, password: redis.password } },
+                    pullAccess: args.pullAccess,
+                    after: [namespace, ...storage.ready, ...(redis ? [redis.deployment] : [])],
+                },
+                childOpts,
+            );
 
         if (cluster.gc) {
             new GarbageCollector(
@@ -155,8 +184,8 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
 
         // Validation made sure: backups only with MinIO, and with a schedule.
         const backup = common.backup?.schedule ? { ...common.backup, schedule: common.backup.schedule } : undefined;
-        const backupIdentity = args.storage.kind === "minio" ? args.storage.credentials.backupIdentity : undefined;
-        if (backup && backupIdentity && storage instanceof KubernetesMinio) {
+        const readerIdentity = args.storage.kind === "minio" ? args.storage.credentials.readerIdentity : undefined;
+        if (backup && readerIdentity && storage instanceof KubernetesMinio) {
             new BackupCronJob(
                 `${name}-backup`,
                 {
@@ -165,12 +194,12 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
                     mcImage: cluster.mcImage,
                     sourceEndpoint: storage.internalEndpoint,
                     bucketName: common.bucketName,
-                    identity: backupIdentity,
+                    identity: readerIdentity,
                     after: [...storage.ready],
                 },
                 childOpts,
             );
-            this.backup = backupOutput(backup, storage.internalEndpoint, backupIdentity);
+            this.backup = backupOutput(backup, storage.internalEndpoint, readerIdentity);
         }
 
         if (cluster.monitoring) {
@@ -196,6 +225,8 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
                 minioPeers: args.storage.kind === "minio" && cluster.minioLayout.distributed,
                 minioThroughIngress: minioPublicHost !== undefined,
                 withRedis: redis !== undefined,
+                withPull: common.pull !== undefined,
+                withMirror: pullSide?.mirror !== undefined,
                 withGarbageCollector: cluster.gc !== undefined,
                 withCleanup: cluster.gc !== undefined && retentionEnabled(common.retention),
                 backupTargetPort: backup && backupTargetPort(backup.target),

@@ -5,6 +5,7 @@ import { imagesPinned } from "./imagesPinned";
 import { minioNotExposed } from "./minioNotExposed";
 import { noPlaintextCredentials } from "./noPlaintextCredentials";
 import { podsRestricted } from "./podsRestricted";
+import { pullSideContained } from "./pullSideContained";
 import { registryAuthAndRedirects } from "./registryAuthAndRedirects";
 import { registryIngressUnlimitedBody } from "./registryIngressUnlimitedBody";
 import { statefulResourcesProtected } from "./statefulResourcesProtected";
@@ -16,6 +17,7 @@ export {
     minioNotExposed,
     noPlaintextCredentials,
     podsRestricted,
+    pullSideContained,
     registryAuthAndRedirects,
     registryIngressUnlimitedBody,
     statefulResourcesProtected,
@@ -32,4 +34,5 @@ export const policies: Policies = [
     awsBucketsPrivateAndEncrypted,
     iamNoWildcards,
     registryIngressUnlimitedBody,
+    pullSideContained,
 ];

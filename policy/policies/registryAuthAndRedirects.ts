@@ -20,12 +20,16 @@ const isInternalEndpoint = (endpoint: string) => {
 export const registryAuthAndRedirects: ResourceValidationPolicy = {
     name: "registry-auth-and-redirects",
     description:
-        "The registry's config.yml requires htpasswd authentication, and disables storage redirects while its S3 " +
-        "endpoint is internal (clients could not resolve presigned URLs to it; minioPublicEndpoint names one they reach).",
+        "The registry's config.yml requires htpasswd authentication (the Docker Hub mirror aside), and disables storage " +
+        "redirects while its S3 endpoint is internal (clients could not resolve presigned URLs to it; " +
+        "minioPublicEndpoint names one they reach).",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         for (const config of registryConfigsOf(args.type, args.props)) {
-            if (!config.auth?.htpasswd?.path) reportViolation("The registry config has no auth.htpasswd: anyone could push and pull.");
+            // The Docker Hub mirror (a pull-through cache) has no accounts: pull-side-contained keeps it inside.
+            if (!config.auth?.htpasswd?.path && config.proxy?.remoteurl === undefined) {
+                reportViolation("The registry config has no auth.htpasswd: anyone could push and pull.");
+            }
             const endpoint = config.storage?.s3?.regionendpoint;
             if (typeof endpoint === "string" && isInternalEndpoint(endpoint) && config.storage?.redirect?.disable !== true) {
                 reportViolation(

@@ -49,12 +49,16 @@ const variants: Variant[] = [
         extraNodes: [],
     },
     {
-        name: "prod with distributed MinIO (4 pods x 2 drives)",
+        name: "prod with distributed MinIO (4 pods x 2 drives), the pull endpoint and the Docker Hub mirror",
         raw: stackConfig("prod", {
             minioReplicas: "4",
             minioDrivesPerPod: "2",
             namespace: "orbit-registry-pool",
             appNamespace: "orbit-pool",
+            pullEndpoint: "true",
+            pullHost: "pull.orbit.example.com",
+            pullSecretNamespaces: "orbit-pool-jobs",
+            mirrorUpstream: "https://registry-1.docker.io",
         }),
         withMinio: true,
         volumes: 8,
@@ -112,7 +116,9 @@ describe("the prod stack on a real Kubernetes control plane", function () {
             before(async () => {
                 // What a platform team has before its first `pulumi up`: the apps' namespace and,
                 // without a provisioner, a volume for MinIO's claim.
-                await plane.api.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: config.appNamespace } });
+                for (const name of [config.appNamespace, ...(config.pullSecretNamespaces ? config.pullSecretNamespaces.split(",") : [])]) {
+                    await plane.api.create({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
+                }
                 for (let i = 0; i < variant.volumes; i++)
                     await plane.api.create(staticVolume(`${namespace}-volume-${i}`, config.minioStorageSize));
                 await plane.addNodes(variant.extraNodes);
@@ -273,6 +279,38 @@ describe("the prod stack on a real Kubernetes control plane", function () {
                 });
             }
 
+            if (config.pullEndpoint === "true") {
+                it("admits a pod that names the pull Secret in imagePullSecrets, in each namespace that has it", async () => {
+                    for (const podNamespace of [config.appNamespace, ...config.pullSecretNamespaces.split(",")]) {
+                        const secret = await plane.api.get("v1", "Secret", "orbit-registry-pull", podNamespace);
+                        assert.strictEqual(secret?.type, "kubernetes.io/dockerconfigjson", podNamespace);
+                        const pod = {
+                            apiVersion: "v1",
+                            kind: "Pod",
+                            metadata: { name: "uses-an-orbit-image", namespace: podNamespace },
+                            spec: {
+                                imagePullSecrets: [{ name: "orbit-registry-pull" }],
+                                containers: [{ name: "app", image: `${config.pullHost}/acme/web:v1` }],
+                            },
+                        };
+                        const created = await plane.api.create(pod);
+                        assert.deepStrictEqual(created.warnings, []);
+                        await deployer.waitReady(pod).catch(() => undefined);
+                        const live = await plane.api.get("v1", "Pod", pod.metadata.name, podNamespace);
+                        assert.deepStrictEqual(live?.spec.imagePullSecrets, [{ name: "orbit-registry-pull" }]);
+                    }
+                });
+
+                it("runs the pull endpoint's and the mirror's pods ready, each selected by its own Service", async () => {
+                    for (const name of ["orbit-registry-pull", "orbit-registry-mirror"]) {
+                        const service = await live("Service", name);
+                        const endpoints = await deployer.readyEndpoints(service);
+                        const deployment = await live("Deployment", name);
+                        assert.strictEqual(endpoints.length, deployment.spec.replicas, name);
+                    }
+                });
+            }
+
             if (config.backupTarget) {
                 it("runs the Jobs npm run backup and npm run restore make from the backup CronJob to completion", async () => {
                     const cronJob = await live("CronJob", "orbit-registry-backup");
@@ -330,11 +368,13 @@ describe("the prod stack on a real Kubernetes control plane", function () {
                 });
             }
 
-            it("hands the apps exactly the four ORBIT_REGISTRY_* keys in orbit-registry-credentials", async () => {
+            it("hands the apps exactly their ORBIT_REGISTRY_* keys in orbit-registry-credentials", async () => {
                 const secret = await plane.api.get("v1", "Secret", "orbit-registry-credentials", config.appNamespace);
                 assert.ok(secret);
                 assert.deepStrictEqual(Object.keys(secret.data).sort(), [
+                    ...(config.mirrorUpstream ? ["ORBIT_REGISTRY_MIRROR"] : []),
                     "ORBIT_REGISTRY_PASS",
+                    ...(config.pullEndpoint === "true" ? ["ORBIT_REGISTRY_PULL_URL"] : []),
                     "ORBIT_REGISTRY_TOKEN",
                     "ORBIT_REGISTRY_URL",
                     "ORBIT_REGISTRY_USER",
@@ -350,11 +390,14 @@ describe("the prod stack on a real Kubernetes control plane", function () {
                     "pulumi up of an unchanged program",
                 );
                 const before = new Map<string, string>();
-                for (const entry of objects)
+                for (const entry of objects) {
+                    // By namespace too: the pull Secret has one name in several namespaces.
+                    const { apiVersion, kind, metadata } = deployer.live(entry);
                     before.set(
                         entry.resource,
-                        (await live(entry.object.kind, deployer.live(entry).metadata.name)).metadata.resourceVersion,
+                        (await plane.api.get(apiVersion, kind, metadata.name, metadata.namespace))!.metadata.resourceVersion,
                     );
+                }
                 const reapplied = await deployer.reapply(objects);
                 const changed = reapplied
                     .filter((a) => a.applied!.metadata.resourceVersion !== before.get(a.resource))
@@ -371,7 +414,15 @@ describe("the prod stack on a real Kubernetes control plane", function () {
                 const configMap = changed.find((o) => o.object.kind === "ConfigMap" && o.object.data?.["config.yml"])!.object;
                 assert.strictEqual(parse(configMap.data["config.yml"]).log.level, "debug");
 
-                const replicaSetsBefore = await plane.api.list("apps/v1", "ReplicaSet", namespace);
+                // The registry's own: the pull endpoint shares its settings and rolls with it.
+                const registryReplicaSets = () =>
+                    plane.api.list(
+                        "apps/v1",
+                        "ReplicaSet",
+                        namespace,
+                        labelSelector(object("Deployment", "orbit-registry").spec.selector.matchLabels),
+                    );
+                const replicaSetsBefore = await registryReplicaSets();
                 let fewestReady = Infinity;
                 let rolling = true;
                 const sampler = (async () => {
@@ -388,7 +439,7 @@ describe("the prod stack on a real Kubernetes control plane", function () {
                 }
                 objects = changed;
 
-                const replicaSetsAfter = await plane.api.list("apps/v1", "ReplicaSet", namespace);
+                const replicaSetsAfter = await registryReplicaSets();
                 assert.strictEqual(replicaSetsAfter.length, replicaSetsBefore.length + 1, "one new ReplicaSet");
                 const pods = (await registryPods()).filter(isReadyPod);
                 assert.strictEqual(pods.length, replicas);
@@ -424,7 +475,15 @@ describe("the prod stack on a real Kubernetes control plane", function () {
                 const statefulSetGenerations = async () =>
                     (await plane.api.list("apps/v1", "StatefulSet", namespace)).map((s) => `${s.metadata.name}@${s.metadata.generation}`);
                 const minioBefore = await statefulSetGenerations();
-                const replicaSets = async () => (await plane.api.list("apps/v1", "ReplicaSet", namespace)).length;
+                const replicaSets = async () =>
+                    (
+                        await plane.api.list(
+                            "apps/v1",
+                            "ReplicaSet",
+                            namespace,
+                            labelSelector(object("Deployment", "orbit-registry").spec.selector.matchLabels),
+                        )
+                    ).length;
                 const replicaSetsBefore = await replicaSets();
                 const steps: Array<[string, RawConfig]> = [
                     ["overlap", { credentialsGeneration: "2" }],

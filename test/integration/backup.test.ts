@@ -51,8 +51,8 @@ describe("backups on real MinIO and Distribution: copy, copy again during pushes
                         MODE: mode,
                         SOURCE_ENDPOINT: stack.minio.endpoint,
                         // A backup reads with the read-only identity; a restore writes with the registry's own.
-                        SOURCE_ACCESS_KEY: mode === "backup" ? stack.backupS3.accessKey : stack.registryS3.accessKey,
-                        SOURCE_SECRET_KEY: mode === "backup" ? stack.backupS3.secretKey : stack.registryS3.secretKey,
+                        SOURCE_ACCESS_KEY: mode === "backup" ? stack.readerS3.accessKey : stack.registryS3.accessKey,
+                        SOURCE_SECRET_KEY: mode === "backup" ? stack.readerS3.secretKey : stack.registryS3.secretKey,
                         SOURCE_BUCKET: stack.bucket,
                         TARGET_ENDPOINT: target.endpoint,
                         TARGET_ACCESS_KEY: target.root.user,
@@ -125,7 +125,7 @@ describe("backups on real MinIO and Distribution: copy, copy again during pushes
 
     before(async function () {
         tools = requireTools(this, "integration tools", findTools(), installHint);
-        stack = new LocalRegistryStack(tools, { backupIdentity: true });
+        stack = new LocalRegistryStack(tools, { readerIdentity: true });
         await stack.start();
         target = new MinioServer(tools.minio, path.join(stack.dir, "target-data"), {
             user: "targetroot",
@@ -158,7 +158,7 @@ describe("backups on real MinIO and Distribution: copy, copy again during pushes
         assert.strictEqual(copiedCount(first.stdout), sourceKeys.length);
         assert.match(first.stdout, /^backup: repositories: copied \d+ object\(s\)\nbackup: blobs: copied/m, "links before blobs");
         assert.deepStrictEqual((await keys(targetMc, `root/${targetPath}`)).sort(), sourceKeys.sort());
-        stack.mc.alias("backup", stack.minio.endpoint, stack.backupS3.accessKey, stack.backupS3.secretKey);
+        stack.mc.alias("backup", stack.minio.endpoint, stack.readerS3.accessKey, stack.readerS3.secretKey);
         fs.writeFileSync(path.join(stack.dir, "intruder"), "x");
         const write = await stack.mc.run("cp", path.join(stack.dir, "intruder"), `backup/${stack.bucket}/intruder`);
         assert.notStrictEqual(write.code, 0, "the backup identity wrote to the registry's bucket");
@@ -195,7 +195,7 @@ describe("backups on real MinIO and Distribution: copy, copy again during pushes
 
     it("would not with blobs copied first: a push between the passes leaves links without blobs (why the order)", async () => {
         const wrong = `root/${targetBucket}/wrong-order`;
-        targetMc.alias("src", stack.minio.endpoint, stack.backupS3.accessKey, stack.backupS3.secretKey);
+        targetMc.alias("src", stack.minio.endpoint, stack.readerS3.accessKey, stack.readerS3.secretKey);
         const mirror = (part: string) =>
             targetMc.mustRun("mirror", "--overwrite", `src/${stack.bucket}/${registryRoot}/${part}/`, `${wrong}/${registryRoot}/${part}/`);
         await mirror("blobs");
@@ -260,11 +260,11 @@ describe("backups on real MinIO and Distribution: copy, copy again during pushes
 
     it("loses its read-only MinIO user when backups are turned off and the provisioner runs again", async () => {
         const users = async () => (await stack.mc.mustRun("admin", "user", "list", "root", "--json")).split("\n").filter(Boolean);
-        assert.ok((await users()).some((line) => line.includes(stack.backupS3.accessKey)));
+        assert.ok((await users()).some((line) => line.includes(stack.readerS3.accessKey)));
         const provisioned = await stack.provision([stack.registryS3], false);
         assert.match(provisioned, /removed the retired user/);
         const left = await users();
-        assert.ok(!left.some((line) => line.includes(stack.backupS3.accessKey)), "the backup user is gone");
+        assert.ok(!left.some((line) => line.includes(stack.readerS3.accessKey)), "the backup user is gone");
         assert.ok(
             left.some((line) => line.includes(stack.registryS3.accessKey)),
             "the registry's user stays",
@@ -285,7 +285,7 @@ describe("backups on real MinIO and Distribution: copy, copy again during pushes
                 stack.registryS3.secretKey,
                 registryBucketPolicy(stack.bucket),
                 undefined,
-                stack.backupS3,
+                stack.readerS3,
                 extraEnv,
             );
         await provision({ KEEP_OTHER_USERS: "true" });

@@ -4,7 +4,7 @@ import { alertRuleGroups } from "../../components/alertRules";
 import { backupTargetProblem, parseBackupTarget } from "../../components/backupTarget";
 import { ConfigError, ConfigKey, parseConfig, RawConfig } from "../../components/config";
 import { longestCronInterval } from "../../components/cronInterval";
-import { backupPolicyName, registryPolicyName } from "../../components/bucketPolicy";
+import { readPolicyName, registryPolicyName } from "../../components/bucketPolicy";
 import { copyInContainer } from "../../operations/backupContainer";
 import { provisionDockerMinio } from "../../operations/dockerProvision";
 import { jobFromBackupCronJob } from "../../operations/backupJob";
@@ -99,13 +99,13 @@ describe("dev with backups: a read-only MinIO user and the backup output", () =>
     });
 
     it("gives the backups a MinIO user whose policy may list and read the bucket, nothing else", () => {
-        const policy = run.one("minio:index/iamPolicy:IamPolicy", "backup-policy");
+        const policy = run.one("minio:index/iamPolicy:IamPolicy", "read-policy");
         const document = JSON.parse(policy.inputs.policy as string);
         const actions = document.Statement.flatMap((s: { Action: string[] }) => s.Action).sort();
         assert.deepStrictEqual(actions, ["s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket"]);
-        const user = run.one("minio:index/iamUser:IamUser", "backup-user");
+        const user = run.one("minio:index/iamUser:IamUser", "reader-user");
         assert.ok(isSecret(user.inputs.secret), "its secret key stays secret");
-        const attachment = run.one("minio:index/iamUserPolicyAttachment:IamUserPolicyAttachment", "backup-policy-attachment");
+        const attachment = run.one("minio:index/iamUserPolicyAttachment:IamUserPolicyAttachment", "read-policy-attachment");
         assert.strictEqual(attachment.inputs.policyName, policy.inputs.name);
     });
 
@@ -115,7 +115,7 @@ describe("dev with backups: a read-only MinIO user and the backup output", () =>
         assert.strictEqual(backup.target, target);
         assert.strictEqual(backup.targetSecretKey, keys.backupSecretKey);
         assert.strictEqual(backup.sourceEndpoint, "http://orbit-minio:9000");
-        const user = run.one("minio:index/iamUser:IamUser", "backup-user");
+        const user = run.one("minio:index/iamUser:IamUser", "reader-user");
         assert.strictEqual(backup.sourceAccessKey, plain(user.inputs.name));
     });
 
@@ -188,11 +188,11 @@ describe("prod with backups: the backup CronJob, its identity and its policies",
     it("has the provisioner create the read-only user with the backup policy", () => {
         const job = objectsOf(run, K.job)[0];
         const values = env(job.spec.template.spec.containers[0]);
-        assert.strictEqual(values.BACKUP_POLICY_NAME, `${config.bucketName}-backup`);
-        assert.strictEqual(values.BACKUP_POLICY_FILE, "/provisioner/backup-policy.json");
-        assert.deepStrictEqual(values.BACKUP_ACCESS_KEY, { secretKeyRef: { name: "orbit-minio-registry-user", key: "BACKUP_ACCESS_KEY" } });
-        const files = objectsOf(run, K.configMap).find((c) => c.data?.["backup-policy.json"])!;
-        const actions = JSON.parse(files.data["backup-policy.json"]).Statement.flatMap((s: { Action: string[] }) => s.Action);
+        assert.strictEqual(values.READ_POLICY_NAME, `${config.bucketName}-read`);
+        assert.strictEqual(values.READ_POLICY_FILE, "/provisioner/read-policy.json");
+        assert.deepStrictEqual(values.READER_ACCESS_KEY, { secretKeyRef: { name: "orbit-minio-registry-user", key: "READER_ACCESS_KEY" } });
+        const files = objectsOf(run, K.configMap).find((c) => c.data?.["read-policy.json"])!;
+        const actions = JSON.parse(files.data["read-policy.json"]).Statement.flatMap((s: { Action: string[] }) => s.Action);
         assert.ok(!actions.some((a: string) => /Put|Delete/.test(a)), actions.join(", "));
     });
 
@@ -322,8 +322,8 @@ describe("npm run backup on Docker: the copy in a throwaway container", () => {
         assert.strictEqual(variables.MC_HOST_orbit, "http://fake-root:fake-root-pw@orbit-minio:9000");
         // The names the stack's MinioBucket gives them, so Pulumi's state matches again.
         assert.deepStrictEqual(
-            [variables.POLICY_NAME, variables.BACKUP_POLICY_NAME, variables.REGISTRY_ACCESS_KEY, variables.BACKUP_ACCESS_KEY],
-            [registryPolicyName("orbit-registry"), backupPolicyName("orbit-registry"), "fake-registry", "fake-backup"],
+            [variables.POLICY_NAME, variables.READ_POLICY_NAME, variables.REGISTRY_ACCESS_KEY, variables.READER_ACCESS_KEY],
+            [registryPolicyName("orbit-registry"), readPolicyName("orbit-registry"), "fake-registry", "fake-backup"],
         );
         assert.strictEqual(variables.KEEP_OTHER_USERS, "true");
         assert.match(script, /> \/tmp\/policy\.json\n/);

@@ -9,6 +9,7 @@ import {
     noPlaintextCredentials,
     podsRestricted,
     policies,
+    pullSideContained,
     registryAuthAndRedirects,
     registryIngressUnlimitedBody,
     statefulResourcesProtected,
@@ -18,6 +19,7 @@ import { runProgram } from "../helpers/mockProgram";
 import { PolicyInput, policyInputsOf, violations } from "../helpers/policyHarness";
 import { StackName, stackConfig } from "../helpers/stackConfig";
 
+const pullSide: RawConfig = { pullEndpoint: "true", mirrorUpstream: "https://registry-1.docker.io" };
 const stacks: Record<string, [StackName, RawConfig]> = {
     dev: ["dev", {}],
     prod: ["prod", {}],
@@ -53,6 +55,11 @@ const stacks: Record<string, [StackName, RawConfig]> = {
             backupSecretKey: "fake-backup-secret",
         },
     ],
+    "prod with the pull endpoint and the mirror": [
+        "prod",
+        { ...pullSide, pullHost: "pull.orbit.example.com", pullSecretNamespaces: "orbit-jobs" },
+    ],
+    "dev with the pull endpoint and the mirror": ["dev", pullSide],
     "dev with events and a rotation": ["dev", { eventsUrl: "https://orbit-www.example.com/events", credentialsGeneration: "2" }],
 };
 
@@ -94,7 +101,7 @@ async function devWithRegistryConfig(edit: (config: any) => void): Promise<Polic
 
 describe("policy pack", () => {
     it("names each policy in kebab-case, describes it and makes it mandatory", () => {
-        assert.strictEqual(policies.length, 9);
+        assert.strictEqual(policies.length, 10);
         for (const policy of policies) {
             assert.match(policy.name, /^[a-z]+(-[a-z0-9]+)+$/);
             assert.ok(policy.description.length > 40, policy.name);
@@ -529,5 +536,66 @@ describe("registry-ingress-unlimited-body", () => {
             (props) => (props.metadata.annotations["nginx.ingress.kubernetes.io/proxy-body-size"] = "1m"),
         );
         assert.match((await violations(registryIngressUnlimitedBody, inputs)).join("\n"), /proxy-body-size: "1m"/);
+    });
+});
+
+describe("pull-side-contained", () => {
+    const pullContainer = (input: PolicyInput) =>
+        input.type === "docker:index/container:Container" && input.props.name === "orbit-registry-pull";
+    const editConfig = (edit: (config: any) => void) => (props: any) => {
+        const upload = props.uploads.find((u: any) => u.file.endsWith("config.yml"));
+        const config = parse(upload.content);
+        edit(config);
+        upload.content = stringify(config);
+    };
+
+    it("catches a pull endpoint that could write", async () => {
+        const inputs = broken(
+            await stackInputs("dev with the pull endpoint and the mirror"),
+            pullContainer,
+            editConfig((config) => {
+                delete config.storage.maintenance.readonly;
+                config.storage.maintenance.uploadpurging.enabled = true;
+            }),
+        );
+        const found = await violations(pullSideContained, inputs);
+        assert.strictEqual(found.length, 2, found.join("\n"));
+        assert.match(found[0], /pull endpoint's registry config is not read-only/);
+    });
+
+    it("catches the mirror published beyond loopback, unless exposedMirror allows it", async () => {
+        const inputs = broken(
+            await stackInputs("dev with the pull endpoint and the mirror"),
+            (input) => input.type === "docker:index/container:Container" && input.props.name === "orbit-registry-mirror",
+            (props) => (props.ports[0].ip = "10.0.0.5"),
+        );
+        assert.match((await violations(pullSideContained, inputs)).join("\n"), /mirror's port 5000 is published on 10\.0\.0\.5/);
+        assert.deepStrictEqual(await violations(pullSideContained, inputs, { exposedMirror: true }), []);
+    });
+
+    it("catches an Ingress or a LoadBalancer to the mirror on Kubernetes", async () => {
+        const prod = await stackInputs("prod with the pull endpoint and the mirror");
+        const withIngress = broken(prod, ofType("kubernetes:networking.k8s.io/v1:Ingress"), (props) =>
+            props.spec.rules.push({
+                host: "mirror.example.com",
+                http: { paths: [{ backend: { service: { name: "orbit-registry-mirror" } } }] },
+            }),
+        );
+        assert.match((await violations(pullSideContained, withIngress)).join("\n"), /routes mirror\.example\.com to the Docker Hub mirror/);
+        const loadBalancer = broken(
+            prod,
+            named("kubernetes:core/v1:Service", "orbit-registry-mirror"),
+            (props) => (props.spec.type = "LoadBalancer"),
+        );
+        assert.match((await violations(pullSideContained, loadBalancer)).join("\n"), /exposes the Docker Hub mirror outside the cluster/);
+    });
+
+    it("still requires accounts of every registry config but the mirror's", async () => {
+        const inputs = broken(
+            await stackInputs("dev with the pull endpoint and the mirror"),
+            pullContainer,
+            editConfig((config) => delete config.auth),
+        );
+        assert.match((await violations(registryAuthAndRedirects, inputs)).join("\n"), /no auth\.htpasswd/);
     });
 });

@@ -1,7 +1,7 @@
 import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { backupPolicyName, backupReadPolicy, PolicyDocument, registryPolicyName } from "../../../components/bucketPolicy";
+import { readPolicyName, bucketReadPolicy, PolicyDocument, registryPolicyName } from "../../../components/bucketPolicy";
 import { provisionerAlias, provisionScript } from "../../../components/kubernetes/provisionScript";
 
 export interface McResult {
@@ -65,8 +65,8 @@ export class Mc {
         const policyFile = path.join(this.configDir, "registry-policy.json");
         fs.writeFileSync(script, provisionScript());
         fs.writeFileSync(policyFile, JSON.stringify(policy));
-        const backupPolicyFile = path.join(this.configDir, "backup-policy.json");
-        fs.writeFileSync(backupPolicyFile, JSON.stringify(backupReadPolicy(bucket)));
+        const readPolicyFile = path.join(this.configDir, "read-policy.json");
+        fs.writeFileSync(readPolicyFile, JSON.stringify(bucketReadPolicy(bucket)));
         const env = {
             PATH: `${path.dirname(this.binary)}${path.delimiter}${process.env.PATH}`,
             HOME: this.configDir,
@@ -79,9 +79,9 @@ export class Mc {
             REGISTRY_SECRET_KEY: secretKey,
             ...(previous ? { PREVIOUS_ACCESS_KEY: previous.accessKey, PREVIOUS_SECRET_KEY: previous.secretKey } : {}),
             // As the Job: the backup policy's name also without backups, so a user left holding it goes.
-            BACKUP_POLICY_NAME: backupPolicyName(bucket),
+            READ_POLICY_NAME: readPolicyName(bucket),
             ...(backup
-                ? { BACKUP_ACCESS_KEY: backup.accessKey, BACKUP_SECRET_KEY: backup.secretKey, BACKUP_POLICY_FILE: backupPolicyFile }
+                ? { READER_ACCESS_KEY: backup.accessKey, READER_SECRET_KEY: backup.secretKey, READ_POLICY_FILE: readPolicyFile }
                 : {}),
             ...extraEnv,
         };

@@ -4,7 +4,14 @@ import * as path from "path";
 import { DistributionVersion } from "../../../components/distributionVersion";
 import { parseConfig } from "../../../components/config";
 import { htpasswdLine } from "../../../components/htpasswd";
-import { eventsEndpoints, registrySecretEnv, RegistrySecrets, renderRegistryConfig, S3Tuning } from "../../../components/registryConfig";
+import {
+    eventsEndpoints,
+    RegistryRole,
+    registrySecretEnv,
+    RegistrySecrets,
+    renderRegistryConfig,
+    S3Tuning,
+} from "../../../components/registryConfig";
 import { distributionEnv } from "../../../components/upstream";
 import { stackConfig } from "../../helpers/stackConfig";
 import { freePort, statusOf, waitUntil } from "./net";
@@ -36,6 +43,10 @@ export interface RegistryServerArgs {
     s3Tuning?: S3Tuning;
     /** Redirect blob pulls to MinIO, which clients on loopback can reach (the bench's redirected pulls). */
     storageRedirects?: boolean;
+    /** The read-only pull endpoint or the mirror, as the program configures them; the push endpoint without. */
+    role?: RegistryRole;
+    /** The mirror's upstream (its account comes in secrets.proxyUsername/proxyPassword). */
+    proxy?: { remoteUrl: string; ttl?: string };
 }
 
 /**
@@ -82,7 +93,10 @@ export class RegistryServer {
                 ...this.args.s3Tuning,
                 clientsReachEndpoint: this.args.storageRedirects,
             },
-            htpasswdPath,
+            // The mirror serves anyone the network admits: no accounts.
+            htpasswdPath: this.args.role === "mirror" ? undefined : htpasswdPath,
+            role: this.args.role,
+            proxy: this.args.proxy,
             httpAddr: this.host,
             debugAddr: `127.0.0.1:${this.debugPort}`,
             healthInterval: this.args.healthInterval,
@@ -125,7 +139,7 @@ export class RegistryServer {
         ).start();
         await waitUntil(
             "the registry's /v2/",
-            async () => (await statusOf(`${this.url}/v2/`)) === 401,
+            async () => (await statusOf(`${this.url}/v2/`)) === (this.args.role === "mirror" ? 200 : 401),
             30_000,
             () => this.process!.log(),
         );

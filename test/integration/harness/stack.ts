@@ -45,7 +45,7 @@ export interface StackOptions {
     /** How often the registry checks its storage; 1s by default, so an outage shows quickly. */
     healthInterval?: string;
     /** Provision the backups' read-only identity too. */
-    backupIdentity?: boolean;
+    readerIdentity?: boolean;
 }
 
 export interface Credentials {
@@ -63,8 +63,8 @@ export class LocalRegistryStack {
     readonly bucket = "orbit-registry";
     readonly serviceAccount: Credentials = { user: "orbit-service", password: randomSecret() };
     readonly registryS3 = { accessKey: `registry${randomSecret(6)}`, secretKey: randomSecret() };
-    /** The backups' read-only MinIO identity (provisioned with options.backupIdentity). */
-    readonly backupS3 = { accessKey: `backup${randomSecret(6)}`, secretKey: randomSecret() };
+    /** The backups' read-only MinIO identity (provisioned with options.readerIdentity). */
+    readonly readerS3 = { accessKey: `backup${randomSecret(6)}`, secretKey: randomSecret() };
     readonly minio: MinioServer | DistributedMinio;
     readonly mc: Mc;
     readonly skopeo: Skopeo;
@@ -140,9 +140,9 @@ export class LocalRegistryStack {
      */
     provision(
         identities: Array<{ accessKey: string; secretKey: string }> = [this.registryS3],
-        withBackupIdentity = this.options.backupIdentity ?? false,
+        withReaderIdentity = this.options.readerIdentity ?? false,
     ): Promise<string> {
-        const backup = withBackupIdentity ? this.backupS3 : undefined;
+        const backup = withReaderIdentity ? this.readerS3 : undefined;
         const root = this.mc.alias("root", this.minio.endpoint, this.minio.root.user, this.minio.root.password);
         const [current, previous] = [...identities].reverse();
         return this.mc.provision(
