@@ -2,6 +2,7 @@
 import { copyScriptEnv as env } from "../components/backupScript";
 import { BackupTarget, backupTargetPort, targetPath } from "../components/backupTarget";
 import { names } from "../components/names";
+import { manualJob } from "./manualJob";
 
 type KubeObject = Record<string, any>;
 
@@ -45,17 +46,7 @@ export function jobFromBackupCronJob(
             );
         }
     }
-    return {
-        apiVersion: "batch/v1",
-        kind: "Job",
-        metadata: {
-            name,
-            namespace: cronJob.metadata.namespace,
-            labels: cronJob.spec.jobTemplate.metadata?.labels,
-            annotations: { "cronjob.kubernetes.io/instantiate": "manual" },
-        },
-        spec,
-    };
+    return manualJob(cronJob, name, spec);
 }
 
 /** A plain variable of the CronJob's container. */

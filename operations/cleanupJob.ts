@@ -1,4 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
+import { manualJob } from "./manualJob";
 type KubeObject = Record<string, any>;
 
 /**
@@ -29,17 +30,7 @@ export function jobFromCronJob(cronJob: KubeObject, name: string, options: { dry
     } else if (options.json) {
         pod.initContainers = steps.map((c) => (c.name === "cleanup" ? { ...c, env: env({ CLEANUP_OUTPUT: "json" }) } : c));
     }
-    return {
-        apiVersion: "batch/v1",
-        kind: "Job",
-        metadata: {
-            name,
-            namespace: cronJob.metadata.namespace,
-            labels: cronJob.spec.jobTemplate.metadata?.labels,
-            annotations: { "cronjob.kubernetes.io/instantiate": "manual" },
-        },
-        spec,
-    };
+    return manualJob(cronJob, name, spec);
 }
 
 /** The container whose log holds the report: the cleanup step itself in a dry run, else the report step. */

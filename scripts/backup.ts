@@ -12,8 +12,8 @@ import { parseBackupTarget } from "../components/backupTarget";
 import { names } from "../components/names";
 import { copyInContainer } from "../operations/backupContainer";
 import { jobFromBackupCronJob } from "../operations/backupJob";
-import { backupSettings } from "./backupOutputs";
-import { kubectlIn, kubernetesNamespace } from "./clusterJob";
+import { backupCronJobIn, backupSettings } from "./backupOutputs";
+import { kubernetesNamespace } from "./clusterJob";
 import { defaultMcImage, option, readStackOutputs } from "./stackOutputs";
 
 async function main(args: string[]) {
@@ -22,9 +22,7 @@ async function main(args: string[]) {
     const prune = args.includes("--prune");
     const namespace = kubernetesNamespace(outputs);
     if (namespace) {
-        const cluster = kubectlIn(namespace, args, "on Kubernetes the backup runs in the cluster, through kubectl");
-        const cronJob = await cluster.find("cronjob", names.backup);
-        if (!cronJob) throw new Error(`${namespace} has no CronJob ${names.backup}: run scripts/pulumi up with backupTarget set`);
+        const { cluster, cronJob } = await backupCronJobIn(namespace, args, "backup");
         await cluster.runJob(jobFromBackupCronJob(cronJob, `${names.backup}-now-${Date.now()}`, { mode: "backup", prune }), "backup");
         return;
     }

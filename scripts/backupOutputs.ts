@@ -1,4 +1,6 @@
 import type { BackupOutput } from "../components/backupOutput";
+import { names } from "../components/names";
+import { kubectlIn } from "./clusterJob";
 
 /** The stack's `backup` output, or why there is none. */
 export function backupSettings(outputs: Record<string, unknown>): BackupOutput {
@@ -12,4 +14,12 @@ export function backupSettings(outputs: Record<string, unknown>): BackupOutput {
         );
     }
     return backup as BackupOutput;
+}
+
+/** kubectl in a Kubernetes stack's namespace, and its backup CronJob, which the Jobs of `npm run backup` and `restore` copy. */
+export async function backupCronJobIn(namespace: string, args: string[], what: "backup" | "restore") {
+    const cluster = kubectlIn(namespace, args, `on Kubernetes the ${what} runs in the cluster, through kubectl`);
+    const cronJob = await cluster.find("cronjob", names.backup);
+    if (!cronJob) throw new Error(`${namespace} has no CronJob ${names.backup}: run scripts/pulumi up with backupTarget set`);
+    return { cluster, cronJob };
 }

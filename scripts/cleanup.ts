@@ -14,11 +14,10 @@ import { SingleBar } from "cli-progress";
 import { names } from "../components/names";
 import { cleanUp, cleanupTable } from "../operations/cleanup";
 import { jobFromCronJob, reportContainer } from "../operations/cleanupJob";
-import { DockerRegistryControl } from "../operations/dockerRegistryControl";
 import { RegistryApi } from "../operations/registryApi";
 import { retentionEnabled } from "../operations/retention";
 import { kubectlIn, kubernetesNamespace } from "./clusterJob";
-import { defaultMcImage, option, readStackOutputs, registryAccess, retentionRules } from "./stackOutputs";
+import { dockerControl, option, readStackOutputs, registryAccess, retentionRules } from "./stackOutputs";
 
 async function inCluster(namespace: string, args: string[]): Promise<void> {
     const cluster = kubectlIn(namespace, args, "on Kubernetes the cleanup runs in the cluster, through kubectl");
@@ -50,13 +49,7 @@ async function main(args: string[]) {
         return;
     }
     const { url, credentials } = registryAccess(outputs, option(args, "--registry-url"));
-    const control = new DockerRegistryControl({
-        container: names.registry,
-        pullContainer: names.registryPull,
-        network: names.internalNetwork,
-        bucket: String(outputs.bucketName),
-        mcImage: option(args, "--mc-image") ?? defaultMcImage(),
-    });
+    const control = dockerControl(outputs, args);
     const bar = process.stderr.isTTY
         ? new SingleBar({ format: "repositories [{bar}] {value}/{total}", stream: process.stderr })
         : undefined;

@@ -8,14 +8,12 @@
  *
  * On Kubernetes the gcSchedule CronJob does the same in the cluster.
  */
-import { names } from "../components/names";
-import { DockerRegistryControl } from "../operations/dockerRegistryControl";
 import { cleanUp, cleanupTable } from "../operations/cleanup";
 import { collectGarbage, CollectReport } from "../operations/garbageCollect";
 import { retentionEnabled } from "../operations/retention";
 import { isReadOnly } from "../operations/readOnly";
 import { RegistryApi } from "../operations/registryApi";
-import { defaultMcImage, option, readStackOutputs, registryAccess, retentionRules } from "./stackOutputs";
+import { dockerControl, option, readStackOutputs, registryAccess, retentionRules } from "./stackOutputs";
 
 const MiB = 1024 * 1024;
 
@@ -31,13 +29,7 @@ async function main(args: string[]) {
         throw new Error("this stack runs on Kubernetes: set gcSchedule and the CronJob collects in the cluster");
     }
     const { url, credentials } = registryAccess(outputs, option(args, "--registry-url"));
-    const control = new DockerRegistryControl({
-        container: names.registry,
-        pullContainer: names.registryPull,
-        network: names.internalNetwork,
-        bucket: String(outputs.bucketName),
-        mcImage: option(args, "--mc-image") ?? defaultMcImage(),
-    });
+    const control = dockerControl(outputs, args);
     const api = new RegistryApi(url, credentials);
     if (args.includes("--cleanup")) {
         const rules = retentionRules(outputs, args);

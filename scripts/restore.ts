@@ -17,9 +17,9 @@ import { copyInContainer } from "../operations/backupContainer";
 import { jobFromBackupCronJob } from "../operations/backupJob";
 import { provisionDockerMinio } from "../operations/dockerProvision";
 import { DockerRegistryControl } from "../operations/dockerRegistryControl";
-import { backupSettings } from "./backupOutputs";
-import { kubectlIn, kubernetesNamespace } from "./clusterJob";
-import { defaultMcImage, option, readStackOutputs } from "./stackOutputs";
+import { backupCronJobIn, backupSettings } from "./backupOutputs";
+import { kubernetesNamespace } from "./clusterJob";
+import { defaultMcImage, dockerControl, option, readStackOutputs } from "./stackOutputs";
 
 async function main(args: string[]) {
     const fromUrl = option(args, "--from");
@@ -32,9 +32,7 @@ async function main(args: string[]) {
 
     const namespace = kubernetesNamespace(outputs);
     if (namespace) {
-        const cluster = kubectlIn(namespace, args, "on Kubernetes the restore runs in the cluster, through kubectl");
-        const cronJob = await cluster.find("cronjob", names.backup);
-        if (!cronJob) throw new Error(`${namespace} has no CronJob ${names.backup}: run scripts/pulumi up with backupTarget set`);
+        const { cluster, cronJob } = await backupCronJobIn(namespace, args, "restore");
         await cluster.runJob(jobFromBackupCronJob(cronJob, `${names.backup}-restore-${Date.now()}`, { mode: "restore", from }), "backup");
         if (await cluster.find("deployment", names.redis)) {
             const reply = await cluster.run(
@@ -54,13 +52,7 @@ async function main(args: string[]) {
         }
         return;
     }
-    const control = new DockerRegistryControl({
-        container: names.registry,
-        pullContainer: names.registryPull,
-        network: names.internalNetwork,
-        bucket: String(outputs.bucketName),
-        mcImage: option(args, "--mc-image") ?? defaultMcImage(),
-    });
+    const control = dockerControl(outputs, args);
     // The backup identity may only read: a restore writes as the registry does.
     const registryStorage = await control.storageAccess();
     // A MinIO on a new volume has neither the bucket nor the users: as the stack declares them.

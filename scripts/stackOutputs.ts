@@ -4,6 +4,8 @@ import * as path from "path";
 import { parse } from "yaml";
 import type { RetentionRules } from "../operations/retention";
 import { RegistryCredentials } from "../operations/registryApi";
+import { DockerRegistryControl } from "../operations/dockerRegistryControl";
+import { names } from "../components/names";
 
 /** The value after `flag` on the command line, if any. */
 export function option(args: string[], flag: string): string | undefined {
@@ -87,4 +89,15 @@ export function retentionRules(outputs: Record<string, unknown>, args: string[])
         keepDays: count("--keep-days", stack.keepDays),
         keepTags: option(args, "--keep-tags") ?? stack.keepTags ?? "",
     };
+}
+
+/** The Docker target's registry (and pull endpoint) as the stack's outputs and the command line name them. */
+export function dockerControl(outputs: Record<string, unknown>, args: string[]): DockerRegistryControl {
+    return new DockerRegistryControl({
+        container: names.registry,
+        pullContainer: names.registryPull,
+        network: names.internalNetwork,
+        bucket: String(outputs.bucketName),
+        mcImage: option(args, "--mc-image") ?? defaultMcImage(),
+    });
 }

@@ -1,9 +1,9 @@
 import * as minio from "@pulumi/minio";
 import * as pulumi from "@pulumi/pulumi";
-import { readPolicyName, bucketReadPolicy, registryBucketPolicy, registryPolicyName } from "../bucketPolicy";
+import { bucketReadPolicy, PolicyDocument, readPolicyName, registryBucketPolicy, registryPolicyName } from "../bucketPolicy";
 import { generationSuffix } from "../credentialGenerations";
 import { BucketEmptier } from "./bucketEmptier";
-import type { MinioCredentials, S3Keys, StorageIdentity } from "../credentials";
+import type { S3Keys, StorageIdentity } from "../credentials";
 
 export interface MinioBucketArgs {
     /** host:port of MinIO's S3 API as Pulumi itself reaches it. */
@@ -14,7 +14,7 @@ export interface MinioBucketArgs {
     /** The registry's identities, one per live credential generation: MinIO uses the access key as the user name. */
     registryIdentities: StorageIdentity[];
     /** With backups or the pull endpoint: the user that may only list and read the bucket. */
-    readerIdentity?: MinioCredentials["readerIdentity"];
+    readerIdentity?: S3Keys;
     /** With the Docker Hub mirror: its bucket and the only user that may use it. */
     mirror?: { bucketName: string; identity: S3Keys };
     protectData: boolean;
@@ -74,17 +74,7 @@ export class MinioBucket extends pulumi.ComponentResource {
         const readerUser = args.readerIdentity ? this.readerUser(name, args.bucketName, args.readerIdentity, childOpts) : [];
 
         // Deleted before the bucket it depends on, and after the registry that waits for it (ready).
-        const emptier = new BucketEmptier(
-            `${name}-emptier`,
-            {
-                endpoint: pulumi.interpolate`http://${args.server}`,
-                accessKey: args.rootUser,
-                secretKey: args.rootPassword,
-                bucket: bucket.bucket,
-                emptyOnDelete: !args.protectData,
-            },
-            { parent: this, dependsOn: [bucket] },
-        );
+        const emptier = this.emptier(`${name}-emptier`, args, bucket);
 
         if (args.mirror) this.mirrorReady = this.mirrorBucket(name, args, args.mirror, childOpts);
 
@@ -93,25 +83,16 @@ export class MinioBucket extends pulumi.ComponentResource {
         this.registerOutputs({ bucketName: this.bucketName });
     }
 
-    /** The backups' user: list and read the bucket, nothing else. */
-    private readerUser(
-        name: string,
-        bucketName: string,
-        identity: NonNullable<MinioCredentials["readerIdentity"]>,
-        childOpts: pulumi.CustomResourceOptions,
-    ): pulumi.Resource[] {
-        const policy = new minio.IamPolicy(
-            `${name}-read-policy`,
-            { name: readPolicyName(bucketName), policy: JSON.stringify(bucketReadPolicy(bucketName)) },
+    /** The reader's user (backups, the pull endpoint): list and read the bucket, nothing else. */
+    private readerUser(name: string, bucketName: string, identity: S3Keys, childOpts: pulumi.CustomResourceOptions): pulumi.Resource[] {
+        return userWithPolicy(
+            `${name}-read`,
+            `${name}-reader-user`,
+            readPolicyName(bucketName),
+            bucketReadPolicy(bucketName),
+            identity,
             childOpts,
         );
-        const user = new minio.IamUser(`${name}-reader-user`, { name: identity.accessKey, secret: identity.secretKey }, childOpts);
-        const attachment = new minio.IamUserPolicyAttachment(
-            `${name}-read-policy-attachment`,
-            { userName: user.name, policyName: policy.name },
-            childOpts,
-        );
-        return [policy, user, attachment];
     }
 
     /** The mirror's cache: a bucket of its own, and the one user that may use it. */
@@ -127,23 +108,21 @@ export class MinioBucket extends pulumi.ComponentResource {
             { bucket: mirror.bucketName, acl: "private", forceDestroy: !args.protectData },
             { ...childOpts, protect: args.protectData, retainOnDelete: args.protectData },
         );
-        const policy = new minio.IamPolicy(
-            `${name}-mirror-policy`,
-            { name: registryPolicyName(mirror.bucketName), policy: JSON.stringify(registryBucketPolicy(mirror.bucketName)) },
-            childOpts,
-        );
-        const user = new minio.IamUser(
+        const user = userWithPolicy(
+            `${name}-mirror`,
             `${name}-mirror-user`,
-            { name: mirror.identity.accessKey, secret: mirror.identity.secretKey },
+            registryPolicyName(mirror.bucketName),
+            registryBucketPolicy(mirror.bucketName),
+            mirror.identity,
             childOpts,
         );
-        const attachment = new minio.IamUserPolicyAttachment(
-            `${name}-mirror-policy-attachment`,
-            { userName: user.name, policyName: policy.name },
-            childOpts,
-        );
-        const emptier = new BucketEmptier(
-            `${name}-mirror-emptier`,
+        return [bucket, ...user, this.emptier(`${name}-mirror-emptier`, args, bucket)];
+    }
+
+    /** Empties `bucket` on `pulumi destroy` where the data is not protected, through the root identity. */
+    private emptier(name: string, args: MinioBucketArgs, bucket: minio.S3Bucket): BucketEmptier {
+        return new BucketEmptier(
+            name,
             {
                 endpoint: pulumi.interpolate`http://${args.server}`,
                 accessKey: args.rootUser,
@@ -153,6 +132,24 @@ export class MinioBucket extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [bucket] },
         );
-        return [bucket, policy, user, attachment, emptier];
     }
+}
+
+/** A MinIO user with a policy of its own: `<prefix>-policy`, the user, `<prefix>-policy-attachment`. */
+function userWithPolicy(
+    prefix: string,
+    userResourceName: string,
+    policyName: string,
+    document: PolicyDocument,
+    identity: S3Keys,
+    childOpts: pulumi.CustomResourceOptions,
+): pulumi.Resource[] {
+    const policy = new minio.IamPolicy(`${prefix}-policy`, { name: policyName, policy: JSON.stringify(document) }, childOpts);
+    const user = new minio.IamUser(userResourceName, { name: identity.accessKey, secret: identity.secretKey }, childOpts);
+    const attachment = new minio.IamUserPolicyAttachment(
+        `${prefix}-policy-attachment`,
+        { userName: user.name, policyName: policy.name },
+        childOpts,
+    );
+    return [policy, user, attachment];
 }

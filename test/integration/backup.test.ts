@@ -4,7 +4,6 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { copyScript, registryRoot } from "../../components/backupScript";
-import { registryBucketPolicy } from "../../components/bucketPolicy";
 import { collectGarbage } from "../../operations/garbageCollect";
 import { RegistryApi } from "../../operations/registryApi";
 import { Mc } from "./harness/mc";
@@ -276,18 +275,7 @@ describe("backups on real MinIO and Distribution: copy, copy again during pushes
         await stack.mc.mustRun("admin", "user", "add", "root", stray.accessKey, stray.secretKey);
         await stack.mc.mustRun("admin", "policy", "attach", "root", `${stack.bucket}-registry`, "--user", stray.accessKey);
         const users = async () => (await stack.mc.mustRun("admin", "user", "list", "root", "--json")).includes(stray.accessKey);
-        const root = stack.mc.alias("root", stack.minio.endpoint, stack.minio.root.user, stack.minio.root.password);
-        const provision = (extraEnv: Record<string, string>) =>
-            stack.mc.provision(
-                root,
-                stack.bucket,
-                stack.registryS3.accessKey,
-                stack.registryS3.secretKey,
-                registryBucketPolicy(stack.bucket),
-                undefined,
-                stack.readerS3,
-                extraEnv,
-            );
+        const provision = (extraEnv: Record<string, string>) => stack.provision([stack.registryS3], true, extraEnv);
         await provision({ KEEP_OTHER_USERS: "true" });
         assert.ok(await users(), "kept with KEEP_OTHER_USERS=true");
         await provision({});

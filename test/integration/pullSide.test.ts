@@ -173,23 +173,13 @@ for (const version of [2, 3] as const) {
                 // The mirror's bucket and identity, as the provisioning script creates them.
                 const policyFile = path.join(stack.dir, "mirror-policy.json");
                 fs.writeFileSync(policyFile, JSON.stringify(registryBucketPolicy(mirrorBucket)));
-                const root = stack.mc.alias("root", stack.minio.endpoint, stack.minio.root.user, stack.minio.root.password);
-                await stack.mc.provision(
-                    root,
-                    stack.bucket,
-                    stack.registryS3.accessKey,
-                    stack.registryS3.secretKey,
-                    registryBucketPolicy(stack.bucket),
-                    undefined,
-                    stack.readerS3,
-                    {
-                        MIRROR_BUCKET: mirrorBucket,
-                        MIRROR_ACCESS_KEY: mirrorS3.accessKey,
-                        MIRROR_SECRET_KEY: mirrorS3.secretKey,
-                        MIRROR_POLICY_NAME: registryPolicyName(mirrorBucket),
-                        MIRROR_POLICY_FILE: policyFile,
-                    },
-                );
+                await stack.provision([stack.registryS3], true, {
+                    MIRROR_BUCKET: mirrorBucket,
+                    MIRROR_ACCESS_KEY: mirrorS3.accessKey,
+                    MIRROR_SECRET_KEY: mirrorS3.secretKey,
+                    MIRROR_POLICY_NAME: registryPolicyName(mirrorBucket),
+                    MIRROR_POLICY_FILE: policyFile,
+                });
                 mirror = new RegistryServer({
                     version,
                     role: "mirror",

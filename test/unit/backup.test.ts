@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import { alertRuleGroups } from "../../components/alertRules";
 import { backupTargetProblem, parseBackupTarget } from "../../components/backupTarget";
-import { ConfigError, ConfigKey, parseConfig, RawConfig } from "../../components/config";
+import { ConfigKey, parseConfig, RawConfig } from "../../components/config";
 import { longestCronInterval } from "../../components/cronInterval";
 import { readPolicyName, registryPolicyName } from "../../components/bucketPolicy";
 import { copyInContainer } from "../../operations/backupContainer";
@@ -11,21 +11,14 @@ import { jobFromBackupCronJob } from "../../operations/backupJob";
 import { K, KubeObject, named, objectsOf } from "../helpers/kubernetesObjects";
 import { validateKubernetesObject } from "../helpers/kubernetesSchema";
 import { credentialKeys, isSecret, plain, runProgram, StackRun } from "../helpers/mockProgram";
+import { configProblems } from "../helpers/configProblems";
 import { stackConfig, StackName } from "../helpers/stackConfig";
 
 const target = "https://s3.eu-central-1.amazonaws.com/orbit-backups/registry";
 const keys = { backupAccessKey: "fake-backup-access", backupSecretKey: "fake-backup-secret" };
 const secretKeys = credentialKeys;
 
-function problemsOf(stack: StackName, overrides: RawConfig, secrets: ConfigKey[] = secretKeys): string[] {
-    try {
-        parseConfig(stackConfig(stack, overrides), new Set(secrets));
-        return [];
-    } catch (error) {
-        assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${error}`);
-        return error.problems;
-    }
-}
+const problemsOf = (stack: StackName, overrides: RawConfig, secrets: ConfigKey[] = secretKeys) => configProblems(stack, overrides, secrets);
 
 describe("backup configuration", () => {
     it("reads a target URL as endpoint, bucket and prefix", () => {

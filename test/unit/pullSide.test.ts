@@ -1,24 +1,17 @@
 import * as assert from "assert";
 import { parse } from "yaml";
-import { ConfigError, ConfigKey, parseConfig, RawConfig } from "../../components/config";
+import { ConfigKey, parseConfig, RawConfig } from "../../components/config";
 import { DockerRegistryControl } from "../../operations/dockerRegistryControl";
 import { K, KubeObject, named, objectsOf } from "../helpers/kubernetesObjects";
 import { validateKubernetesObject } from "../helpers/kubernetesSchema";
 import { credentialKeys, isSecret, plain, runProgram, StackRun } from "../helpers/mockProgram";
+import { configProblems } from "../helpers/configProblems";
 import { stackConfig, StackName } from "../helpers/stackConfig";
 
 const upstream = "https://registry-1.docker.io";
 const secretKeys: ConfigKey[] = [...credentialKeys, "mirrorPassword"];
 
-function problemsOf(stack: StackName, overrides: RawConfig, secrets: ConfigKey[] = secretKeys): string[] {
-    try {
-        parseConfig(stackConfig(stack, overrides), new Set(secrets));
-        return [];
-    } catch (error) {
-        assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${error}`);
-        return error.problems;
-    }
-}
+const problemsOf = (stack: StackName, overrides: RawConfig, secrets: ConfigKey[] = secretKeys) => configProblems(stack, overrides, secrets);
 
 describe("pull side configuration", () => {
     it("is off by default", () => {

@@ -141,6 +141,8 @@ export class LocalRegistryStack {
     provision(
         identities: Array<{ accessKey: string; secretKey: string }> = [this.registryS3],
         withReaderIdentity = this.options.readerIdentity ?? false,
+        /** More of the script's variables: the mirror's bucket and identity, KEEP_OTHER_USERS. */
+        extraEnv: Record<string, string> = {},
     ): Promise<string> {
         const backup = withReaderIdentity ? this.readerS3 : undefined;
         const root = this.mc.alias("root", this.minio.endpoint, this.minio.root.user, this.minio.root.password);
@@ -153,6 +155,7 @@ export class LocalRegistryStack {
             registryBucketPolicy(this.bucket),
             previous,
             backup,
+            extraEnv,
         );
     }
 
