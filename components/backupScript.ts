@@ -9,8 +9,11 @@
  * copy was written before the links were read, so the blobs it names were written before that and are
  * there when the blobs are copied. Copying blobs first would let a push land between the two passes
  * with its links copied and its blobs not. A restore goes the other way (blobs, then links), so the
- * live registry never sees a link before its blob.
+ * live registry never sees a link before its blob, and ends by writing the restore marker
+ * (tagListing.ts): the links' new LastModified says nothing about when their tags were pushed.
  */
+
+import { restoreMarkerKey } from "../operations/tagListing";
 
 /** The storage prefix Distribution keeps everything under. */
 export const registryRoot = "docker/registry/v2";
@@ -70,6 +73,11 @@ for part in "\${parts[@]}"; do
   total=$((total + copied))
   echo "$mode: $part: copied $copied object(s)"
 done
+if [ "$mode" = restore ]; then
+  # After the last link: the cleanup counts every link no newer than this as pushed when the restore ended.
+  echo "restored from $TARGET_ENDPOINT/$TARGET_PATH" | mc_ pipe "$to/${restoreMarkerKey}" > /dev/null ||
+    fail "writing ${restoreMarkerKey} into the registry's bucket"
+fi
 echo "$mode: copied $total object(s), $bytes bytes, in \${SECONDS}s"
 `;
 }

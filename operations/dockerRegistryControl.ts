@@ -5,7 +5,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { RegistryControl } from "./garbageCollect";
 import { blobListingPrefix, blobSizesFromListing } from "./blobListing";
-import { repositoriesPrefix, tagPushTimes } from "./tagListing";
+import { pushTimeListingPaths, tagPushTimes } from "./tagListing";
 import { withReadOnly } from "./readOnly";
 
 export interface CommandResult {
@@ -124,7 +124,7 @@ export class DockerRegistryControl implements RegistryControl {
      * as the registry's own S3 identity (read from its container; passed in an env file, never on a
      * command line): the JSON lines of `mc ls --json --recursive`.
      */
-    private async listStorage(prefix: string): Promise<string> {
+    private async listStorage(...paths: string[]): Promise<string> {
         const storage = await this.storageAccess();
         const endpoint = new URL(storage.endpoint);
         endpoint.username = encodeURIComponent(storage.accessKey);
@@ -133,11 +133,10 @@ export class DockerRegistryControl implements RegistryControl {
         const envFile = path.join(dir, "mc.env");
         try {
             fs.writeFileSync(envFile, `MC_HOST_registry=${endpoint.toString().replace(/\/$/, "")}\n`, { mode: 0o600 });
-            const listing = ["ls", "--json", "--recursive", `registry/${this.args.bucket}/${prefix}`];
+            const listing = ["ls", "--json", "--recursive", ...paths];
             const network = storage.onInternalNetwork ? ["--network", this.args.network] : [];
             const result = await this.run("docker", ["run", "--rm", ...network, "--env-file", envFile, this.args.mcImage, ...listing]);
-            if (result.code !== 0)
-                throw new Error(`mc ls of the registry's ${prefix} failed (exit ${result.code}): ${result.stderr.trim()}`);
+            if (result.code !== 0) throw new Error(`mc ls of ${paths.join(" ")} failed (exit ${result.code}): ${result.stderr.trim()}`);
             return result.stdout;
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
@@ -160,11 +159,11 @@ export class DockerRegistryControl implements RegistryControl {
 
     async blobSizes(digests: string[]): Promise<Map<string, number>> {
         if (digests.length === 0) return new Map();
-        return blobSizesFromListing(await this.listStorage(blobListingPrefix), digests);
+        return blobSizesFromListing(await this.listStorage(`registry/${this.args.bucket}/${blobListingPrefix}`), digests);
     }
 
     /** When each tag was last pushed: repository → tag → ISO time (tagListing.ts). */
     async tagPushTimes(): Promise<Map<string, Map<string, string>>> {
-        return tagPushTimes(await this.listStorage(repositoriesPrefix));
+        return tagPushTimes(await this.listStorage(...pushTimeListingPaths(`registry/${this.args.bucket}`)));
     }
 }

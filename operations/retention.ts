@@ -39,15 +39,17 @@ export function judgeTags(tags: PushedTag[], rules: RetentionRules, now: Date): 
     for (const tag of tags) byRepository.set(tag.repository, [...(byRepository.get(tag.repository) ?? []), tag]);
     const verdicts: TagVerdict[] = [];
     for (const repositoryTags of byRepository.values()) {
-        // Newest first; ties (one push writing several tags) by name, so a run is repeatable.
         const newestFirst = [...repositoryTags].sort((a, b) => b.pushedAt.localeCompare(a.pushedAt) || a.tag.localeCompare(b.tag));
-        newestFirst.forEach((tag, rank) => {
+        for (const tag of newestFirst) {
+            // Tags pushed at the same moment (a restore's) tie: each is among the last N while fewer
+            // than N were pushed after it, so an order nobody knows never decides what goes.
+            const pushedLater = newestFirst.filter((other) => other.pushedAt > tag.pushedAt).length;
             const keptBy: TagVerdict["keptBy"] = [];
-            if (rules.keepLast > 0 && rank < rules.keepLast) keptBy.push("last");
+            if (rules.keepLast > 0 && pushedLater < rules.keepLast) keptBy.push("last");
             if (rules.keepDays > 0 && now.getTime() - Date.parse(tag.pushedAt) < rules.keepDays * dayMs) keptBy.push("days");
             if (pattern?.test(tag.tag)) keptBy.push("pattern");
             verdicts.push({ ...tag, keptBy });
-        });
+        }
     }
     return verdicts;
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { runCleanupStep } from "../../operations/cleanupStep";
-import { repositoriesPrefix } from "../../operations/tagListing";
+import { pushTimeListingPaths } from "../../operations/tagListing";
 
 /**
  * The CronJob's cleanup step as one JavaScript file for `node` in nodeImage: the same code
@@ -14,7 +14,7 @@ export function cleanupScript(): pulumi.Output<string> {
 
 /**
  * The listing step, a bash script for `mc` in mcImage: every tag's link under the repositories
- * prefix with its LastModified (the push time), as the registry's own S3 identity. It never fails;
+ * prefix with its LastModified (the push time), and the restore marker, as the registry's own S3 identity. It never fails;
  * its exit code goes to a file the cleanup step reads.
  */
 export function listingScript(reportDir: string, files: { storageListing: string; listingExitCode: string }): string {
@@ -23,7 +23,9 @@ export function listingScript(reportDir: string, files: { storageListing: string
         `report="\${REPORT_DIR:-${reportDir}}"`,
         'mc_() { mc --config-dir "${MC_CONFIG_DIR:-/tmp/.mc}" --no-color --disable-pager "$@"; }',
         'mc_ alias set registry "$S3_ENDPOINT" "$REGISTRY_STORAGE_S3_ACCESSKEY" "$REGISTRY_STORAGE_S3_SECRETKEY" > /dev/null &&',
-        `  mc_ ls --json --recursive "registry/$BUCKET/${repositoriesPrefix}" > "$report/${files.storageListing}"`,
+        `  mc_ ls --json --recursive ${pushTimeListingPaths("registry/$BUCKET")
+            .map((p) => `"${p}"`)
+            .join(" ")} > "$report/${files.storageListing}"`,
         `echo $? > "$report/${files.listingExitCode}"`,
         "",
     ].join("\n");

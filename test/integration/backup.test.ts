@@ -4,6 +4,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { copyScript, registryRoot } from "../../components/backupScript";
+import { planCleanup } from "../../operations/cleanup";
 import { collectGarbage } from "../../operations/garbageCollect";
 import { RegistryApi } from "../../operations/registryApi";
 import { Mc } from "./harness/mc";
@@ -229,6 +230,24 @@ describe("backups on real MinIO and Distribution: copy, copy again during pushes
             await assertPulls(name, repository);
         }
         console.log(`      restored ${copiedCount(restored.stdout)} objects in ${Date.now() - started} ms; every image pulls back`);
+    });
+
+    it("leaves no order among the restored tags for keepLast to go by: they tie, behind every later push", async () => {
+        const control = new LocalRegistryControl(stack.registry, stack.mc, stack.bucket);
+        const restored = (await control.tagPushTimes()).get("acme/web")!;
+        assert.ok(restored.size >= 2, `acme/web has ${restored.size} tag(s)`);
+        assert.strictEqual(new Set(restored.values()).size, 1, "each restored tag counts as pushed when the restore ended");
+        const removedBy = async (keepLast: number) =>
+            (await planCleanup(api, await control.tagPushTimes(), { keepLast, keepDays: 0, keepTags: "" }, new Date())).removals
+                .filter((removal) => removal.repository === "acme/web")
+                .flatMap((removal) => removal.tags)
+                .sort();
+        assert.deepStrictEqual(await removedBy(1), [], "the copy's order decides nothing");
+        await push("after-restore", "acme/web", [randomLayer(20 * KiB)]);
+        assert.deepStrictEqual(await removedBy(1), [...restored.keys()].sort(), "a push since the restore is the last one");
+        console.log(
+            `      acme/web: ${restored.size} restored tags tie at ${[...restored.values()][0]}; keepLast 1 keeps them until a new push`,
+        );
     });
 
     it("never deletes from the target unless asked to prune", async () => {

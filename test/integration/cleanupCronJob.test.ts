@@ -3,6 +3,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { RegistryApi } from "../../operations/registryApi";
+import { restoreMarkerKey } from "../../operations/tagListing";
 import { K, KubeObject, objectsOf } from "../helpers/kubernetesObjects";
 import { runProgram } from "../helpers/mockProgram";
 import { stackConfig } from "../helpers/stackConfig";
@@ -93,6 +94,22 @@ for (const version of [2, 3] as const) {
                 .split("\n")
                 .filter((line) => line.includes("/current/link"));
             assert.strictEqual(links.length, 3);
+        });
+
+        it("lists a restore's marker with them, and then removes none of the tags the restore wrote", async () => {
+            const marker = `root/${stack.bucket}/${restoreMarkerKey}`;
+            const markerFile = path.join(stack.dir, "marker");
+            fs.writeFileSync(markerFile, "restored\n");
+            await stack.mc.mustRun("cp", markerFile, marker);
+            try {
+                assert.strictEqual((await listStep()).code, 0);
+                assert.match(fs.readFileSync(path.join(stepDir, "report", "storage.jsonl"), "utf8"), /"key":"orbit-registry-restored"/);
+                const dryRun = await cleanupStep({ CLEANUP_DRY_RUN: "true" });
+                assert.match(dryRun.stdout, /would remove 0 tag\(s\)/);
+            } finally {
+                await stack.mc.mustRun("rm", marker);
+                await listStep();
+            }
         });
 
         it("plans without removing anything in a dry run, printing the plan", async () => {

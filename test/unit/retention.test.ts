@@ -44,9 +44,11 @@ describe("tag retention: which tags each rule keeps", () => {
         assert.deepStrictEqual(kept(tags, { keepLast: 0, keepDays: 0, keepTags: pattern }).length, tags.length);
     });
 
-    it("orders one push's tags by name, so two runs agree", () => {
-        const same = [tag("b", 1), tag("a", 1), tag("c", 1)];
-        assert.deepStrictEqual(kept(same, { keepLast: 2, keepDays: 0, keepTags: "" }), ["a", "b"]);
+    it("keeps every tag tied at the boundary (pushed at one moment, as a restore's are): an order nobody knows removes nothing", () => {
+        const same = [tag("b", 1), tag("a", 1), tag("c", 1), tag("old", 5)];
+        assert.deepStrictEqual(kept(same, { keepLast: 2, keepDays: 0, keepTags: "" }), ["a", "b", "c"]);
+        const later = [...same, tag("new", 0)];
+        assert.deepStrictEqual(kept(later, { keepLast: 1, keepDays: 0, keepTags: "" }), ["new"], "the tie ranks behind what came after");
     });
 });
 
@@ -66,6 +68,24 @@ describe("tag push times from a storage listing", () => {
         assert.deepStrictEqual([...times.keys()], ["acme/web", "team/group/app"]);
         assert.deepStrictEqual(Object.fromEntries(times.get("acme/web")!), { v1: "2026-12-01T10:00:00.500Z" });
         assert.deepStrictEqual(Object.fromEntries(times.get("team/group/app")!), { main: "2026-12-02T08:00:00.000Z" });
+    });
+
+    it("counts a link no newer than the restore marker as pushed when the restore ended", () => {
+        const line = (key: string, lastModified: string) =>
+            JSON.stringify({ status: "success", type: "file", lastModified, size: 71, key });
+        const listing = [
+            line("acme/web/_manifests/tags/b2/current/link", "2026-12-03T09:00:00.001Z"),
+            line("acme/web/_manifests/tags/b1/current/link", "2026-12-03T09:00:00.004Z"),
+            line("acme/web/_manifests/tags/b3/current/link", "2026-12-03T09:00:01Z"),
+            line("acme/web/_manifests/tags/after/current/link", "2026-12-03T10:00:00Z"),
+            line("orbit-registry-restored", "2026-12-03T09:00:01Z"),
+        ].join("\n");
+        assert.deepStrictEqual(Object.fromEntries(tagPushTimes(listing).get("acme/web")!), {
+            b1: "2026-12-03T09:00:01.000Z",
+            b2: "2026-12-03T09:00:01.000Z",
+            b3: "2026-12-03T09:00:01.000Z",
+            after: "2026-12-03T10:00:00.000Z",
+        });
     });
 });
 

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import { blobListingPrefix, blobSizesFromListing } from "../../../operations/blobListing";
-import { repositoriesPrefix, tagPushTimes } from "../../../operations/tagListing";
+import { pushTimeListingPaths, tagPushTimes } from "../../../operations/tagListing";
 import { RegistryControl } from "../../../operations/garbageCollect";
 import { Mc } from "./mc";
 import { withReadOnly } from "../../../operations/readOnly";
@@ -30,7 +30,7 @@ export class LocalRegistryControl implements RegistryControl {
 
     /** When each tag was last pushed, from one mc listing, parsed as the Docker target's cleanup parses it. */
     async tagPushTimes(): Promise<Map<string, Map<string, string>>> {
-        return tagPushTimes(await this.mc.mustRun("ls", "--json", "--recursive", `root/${this.bucket}/${repositoriesPrefix}`));
+        return tagPushTimes(await this.mc.mustRun("ls", "--json", "--recursive", ...pushTimeListingPaths(`root/${this.bucket}`)));
     }
 
     async setReadOnly(readOnly: boolean): Promise<void> {
