@@ -25,7 +25,7 @@ export interface MirrorConfig {
 }
 
 /** Distribution 2's pull-through cache keeps what it fetched this long; only 3 reads proxy.ttl. */
-export const distribution2MirrorTtl = "168h";
+const distribution2MirrorTtl = "168h";
 
 type Raw = Record<string, string | undefined>;
 

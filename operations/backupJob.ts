@@ -2,7 +2,7 @@
 import { copyScriptEnv as env } from "../components/backupScript";
 import { BackupTarget, backupTargetPort, targetPath } from "../components/backupTarget";
 import { names } from "../components/names";
-import { manualJob } from "./manualJob";
+import { manualJob, withEnv } from "./manualJob";
 
 type KubeObject = Record<string, any>;
 
@@ -29,12 +29,7 @@ export function jobFromBackupCronJob(
                   [env.sourceAccessKey]: { secretKeyRef: { name: names.registryEnvSecret, key: "REGISTRY_STORAGE_S3_ACCESSKEY" } },
                   [env.sourceSecretKey]: { secretKeyRef: { name: names.registryEnvSecret, key: "REGISTRY_STORAGE_S3_SECRETKEY" } },
               };
-    const variable = (key: string, value: string | KubeObject) =>
-        typeof value === "string" ? { name: key, value } : { name: key, valueFrom: value };
-    container.env = [
-        ...container.env.filter((e: KubeObject) => !(e.name in overrides)),
-        ...Object.entries(overrides).map(([key, value]) => variable(key, value)),
-    ];
+    container.env = withEnv(container.env, overrides);
     if (run.mode === "restore") {
         // One attempt: the operator reads its log and decides.
         spec.backoffLimit = 0;

@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import { manualJob } from "./manualJob";
+import { manualJob, withEnv } from "./manualJob";
 type KubeObject = Record<string, any>;
 
 /**
@@ -16,14 +16,7 @@ export function jobFromCronJob(cronJob: KubeObject, name: string, options: { dry
     if (!listing || !cleanup) {
         throw new Error("the stack's CronJob has no cleanup step: retention is off (set retentionKeepLast or retentionKeepDays)");
     }
-    const env = (overrides: Record<string, string>) =>
-        cleanup.env
-            .map((e: KubeObject) => (e.name in overrides ? { ...e, value: overrides[e.name] } : e))
-            .concat(
-                Object.entries(overrides)
-                    .filter(([key]) => !cleanup.env.some((e: KubeObject) => e.name === key))
-                    .map(([key, value]) => ({ name: key, value })),
-            );
+    const env = (overrides: Record<string, string>) => withEnv(cleanup.env, overrides);
     if (options.dryRun) {
         pod.initContainers = [listing];
         pod.containers = [{ ...cleanup, env: env({ CLEANUP_DRY_RUN: "true", CLEANUP_OUTPUT: options.json ? "json" : "table" }) }];

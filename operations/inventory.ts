@@ -34,7 +34,7 @@ export interface Inventory {
 }
 
 /** The workspace a repository belongs to: its first path segment (Orbit pushes to `<workspace>/<app>`). */
-export const workspaceOf = (repository: string) => repository.split("/")[0];
+const workspaceOf = (repository: string) => repository.split("/")[0];
 
 export type InventoryProgress = (repositoriesDone: number, repositoriesTotal: number) => void;
 

@@ -14,7 +14,7 @@ export function option(args: string[], flag: string): string | undefined {
 }
 
 /** `pulumi` on the project's local state, unless PULUMI_BACKEND_URL names another backend (scripts/pulumi). */
-export const pulumiWrapper = path.join(__dirname, "pulumi");
+const pulumiWrapper = path.join(__dirname, "pulumi");
 
 /**
  * The stack's outputs with secrets shown: from a saved `pulumi stack output --json --show-secrets`

@@ -18,7 +18,7 @@ export interface BucketEmptierInputs {
 }
 
 /** Removes every object and abandoned upload of `bucket`; returns how many objects went. A missing bucket is empty. */
-export async function emptyBucket(inputs: Omit<BucketEmptierInputs, "emptyOnDelete">): Promise<number> {
+async function emptyBucket(inputs: Omit<BucketEmptierInputs, "emptyOnDelete">): Promise<number> {
     const url = new URL(inputs.endpoint);
     const client = new Minio.Client({
         endPoint: url.hostname,

@@ -19,7 +19,7 @@ export interface StackGuardInputs {
 }
 
 /** A new MinIO layout is a new, empty MinIO: refused unless asked for. */
-export function layoutProblems(olds: Partial<StackGuardInputs>, news: StackGuardInputs): string[] {
+function layoutProblems(olds: Partial<StackGuardInputs>, news: StackGuardInputs): string[] {
     const previous = olds.storageLayout;
     const next = news.storageLayout;
     const bothMinio = previous?.startsWith("minio:") && next.startsWith("minio:");

@@ -12,7 +12,7 @@ export const credentialAssignment =
  * In a script (a ConfigMap key named *.js, *.sh…), assigning to a credential-named variable is code
  * reading its environment (`password: env.PASS`); a quoted literal is a credential written in.
  */
-export const scriptCredentialLiteral =
+const scriptCredentialLiteral =
     /(passw(or)?d|secret|token|access_?key|secret_?key|api_?key|private_?key)["']?[ \t]*[:=][ \t]*["'][^"'$\s{}]{4,}["']/i;
 
 /** Whether a ConfigMap key names a script rather than a configuration file. */

@@ -10,6 +10,7 @@ import { ControlPlane } from "./harness/controlPlane";
 import { AlreadyExistsError, Deployer, ProtectedError, StackObject } from "./harness/deployer";
 import { ApiError, KubeObject } from "./harness/kubeApi";
 import { clusterInstallHint, findClusterTools } from "./harness/tools";
+import { staticVolume } from "./harness/volumes";
 
 const guardType = "pulumi-nodejs:dynamic/orbit-registry:StackGuard";
 
@@ -19,20 +20,6 @@ function guardInputs(run: StackRun): StackGuardInputs {
     void __provider;
     return inputs as unknown as StackGuardInputs;
 }
-
-/** A static volume an administrator provides, of a StorageClass or none. */
-const staticVolume = (name: string, size: string, storageClassName = ""): KubeObject => ({
-    apiVersion: "v1",
-    kind: "PersistentVolume",
-    metadata: { name },
-    spec: {
-        capacity: { storage: size },
-        accessModes: ["ReadWriteOnce"],
-        persistentVolumeReclaimPolicy: "Retain",
-        storageClassName,
-        hostPath: { path: `/var/lib/${name}` },
-    },
-});
 
 const storageClass = (name: string, allowVolumeExpansion: boolean): KubeObject => ({
     apiVersion: "storage.k8s.io/v1",

@@ -11,6 +11,7 @@ import { ControlPlane } from "./harness/controlPlane";
 import { AppliedObject, Deployer, StackObject } from "./harness/deployer";
 import { KubeObject } from "./harness/kubeApi";
 import { clusterInstallHint, findClusterTools } from "./harness/tools";
+import { staticVolume } from "./harness/volumes";
 
 interface Variant {
     name: string;
@@ -608,19 +609,3 @@ describe("the prod stack on a real Kubernetes control plane", function () {
         });
     });
 });
-
-/** A static PersistentVolume, as an administrator would provide for MinIO's claims. */
-function staticVolume(name: string, size: string): KubeObject {
-    return {
-        apiVersion: "v1",
-        kind: "PersistentVolume",
-        metadata: { name },
-        spec: {
-            capacity: { storage: size },
-            accessModes: ["ReadWriteOnce"],
-            persistentVolumeReclaimPolicy: "Retain",
-            storageClassName: "",
-            hostPath: { path: `/var/lib/${name}` },
-        },
-    };
-}

@@ -23,7 +23,7 @@ export function headingAnchors(text: string): Set<string> {
 }
 
 /** Every link and image target of a Markdown text, in order. */
-export function linkTargets(text: string): string[] {
+function linkTargets(text: string): string[] {
     const targets: string[] = [];
     const visit = (tokens: ReturnType<typeof markdown.parse>) => {
         for (const token of tokens) {
