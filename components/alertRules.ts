@@ -1,4 +1,4 @@
-import { names } from "./names";
+import { names } from "../common/names";
 
 export interface AlertRule {
     alert: string;

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { backupTargetUrl } from "./backupTarget";
+import { backupTargetUrl } from "../common/backupTarget";
 import type { BackupConfig } from "./config";
 
 /**

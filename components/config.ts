@@ -1,15 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { closest } from "fastest-levenshtein";
-import { DistributionVersion, registryVersionSettings, RegistryVersionSetting, resolveDistributionVersion } from "./distributionVersion";
+import { DistributionVersion, registryVersionSettings, RegistryVersionSetting, resolveDistributionVersion } from "../common/distributionVersion";
 import { CredentialGenerations, credentialGenerations } from "./credentialGenerations";
 import { MinioLayout, minioLayout } from "./minioLayout";
-import { BackupTarget, backupTargetProblem, parseBackupTarget } from "./backupTarget";
+import { BackupTarget, backupTargetProblem, parseBackupTarget } from "../common/backupTarget";
 import { minioPublicEndpointProblem } from "./minioPublicEndpoint";
 import { MirrorConfig, PullConfig, pullSideConfig, pullSideProblems } from "./pullSideConfig";
 import { RegistryLogLevel, registryLogLevels } from "./registryConfig";
-import * as rules from "./validators";
-import type { RetentionRules } from "../operations/retention";
+import * as rules from "../common/validators";
+import type { RetentionRules } from "../common/retention";
 
 export const projectName = "orbit-registry";
 
@@ -31,7 +31,7 @@ export interface CommonConfig {
     /** orbit-www's endpoint for push and delete events; absent turns events off. */
     eventsUrl?: string;
     protectData: boolean;
-    /** Tag retention: what the cleanup keeps (operations/retention.ts); off while both counts are 0. */
+    /** Tag retention: what the cleanup keeps (common/retention.ts); off while both counts are 0. */
     retention: RetentionRules;
     /** Off-site copies of the bucket; none when backupTarget is empty. */
     backup?: BackupConfig;

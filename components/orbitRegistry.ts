@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { RetentionRules } from "../operations/retention";
+import type { RetentionRules } from "../common/retention";
 import type { BackupOutput } from "./backupOutput";
 import { appEnvironment } from "./appEnv";
 import { pullSideAddresses, pullSideOutputs } from "./pullSideOutputs";
@@ -12,7 +12,7 @@ import { DockerTarget } from "./docker/target";
 import { KubernetesTarget } from "./kubernetes/target";
 import { StackGuard, stackOwner } from "./guard/stackGuard";
 import { KubernetesGuardInputs } from "./guard/kubernetesRules";
-import { names } from "./names";
+import { names } from "../common/names";
 import { StoragePlan } from "./storage";
 
 /** The stack outputs Orbit's apps and operators read. */

@@ -1,5 +1,5 @@
-import type { DistributionVersion } from "./distributionVersion";
-import { bucketName } from "./validators";
+import type { DistributionVersion } from "../common/distributionVersion";
+import { bucketName } from "../common/validators";
 
 /** The read-only pull endpoint: its account, and where it is served. */
 export interface PullConfig {

@@ -3,8 +3,8 @@ import type { PullSideAddresses } from "./appEnv";
 import type { OrbitRegistryConfig } from "./config";
 import type { Credentials } from "./credentials";
 import { hostAddress } from "./docker/hostAddress";
-import { names } from "./names";
-import { distributionContainer } from "./upstream";
+import { names } from "../common/names";
+import { distributionContainer } from "../common/upstream";
 
 /**
  * Where the pull endpoint and the mirror are reached. Docker: the pull endpoint on its published

@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import type { DistributionVersion } from "./distributionVersion";
+import type { DistributionVersion } from "../common/distributionVersion";
 
 /** The S3 driver's transfer settings; the defaults are measured (see s3Defaults). */
 export interface S3Tuning {

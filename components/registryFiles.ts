@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceAccount } from "./credentials";
-import { DistributionVersion } from "./distributionVersion";
+import { DistributionVersion } from "../common/distributionVersion";
 import { htpasswdLine } from "./htpasswd";
 import { eventsEndpoints, RegistryLogLevel, RegistryRole, registrySecretEnv, renderRegistryConfig } from "./registryConfig";
 import { RegistryStorage } from "./storage";
-import { distributionConfigDir, distributionEnv, distributionServeArgs } from "./upstream";
+import { distributionConfigDir, distributionEnv, distributionServeArgs } from "../common/upstream";
 
 export interface RegistryFiles {
     /** config.yml; holds no secret. */

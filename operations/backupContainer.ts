@@ -1,8 +1,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { copyScript, copyScriptEnv as env } from "../components/backupScript";
-import { BackupTarget, targetPath } from "../components/backupTarget";
+import { copyScript, copyScriptEnv as env } from "../common/backupScript";
+import { BackupTarget, targetPath } from "../common/backupTarget";
 import { CommandRunner, runCommand } from "./dockerRegistryControl";
 
 export interface S3Access {

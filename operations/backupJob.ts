@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import { copyScriptEnv as env } from "../components/backupScript";
-import { BackupTarget, backupTargetPort, targetPath } from "../components/backupTarget";
-import { names } from "../components/names";
+import { copyScriptEnv as env } from "../common/backupScript";
+import { BackupTarget, backupTargetPort, targetPath } from "../common/backupTarget";
+import { names } from "../common/names";
 import { manualJob, withEnv } from "./manualJob";
 
 type KubeObject = Record<string, any>;

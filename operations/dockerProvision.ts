@@ -1,9 +1,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { readPolicyName, bucketReadPolicy, registryBucketPolicy, registryPolicyName } from "../components/bucketPolicy";
-import { provisionerAlias, provisionScript } from "../components/kubernetes/provisionScript";
-import { minioContainer } from "../components/upstream";
+import { readPolicyName, bucketReadPolicy, registryBucketPolicy, registryPolicyName } from "../common/bucketPolicy";
+import { provisionerAlias, provisionScript } from "../common/provisionScript";
+import { minioContainer } from "../common/upstream";
 import { CommandRunner, runCommand } from "./dockerRegistryControl";
 import type { S3Access } from "./backupContainer";
 

@@ -5,7 +5,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { RegistryControl } from "./garbageCollect";
 import { blobListingPrefix, blobSizesFromListing } from "./blobListing";
-import { pushTimeListingPaths, tagPushTimes } from "./tagListing";
+import { pushTimeListingPaths, tagPushTimes } from "../common/tagListing";
 import { withReadOnly } from "./readOnly";
 
 export interface CommandResult {

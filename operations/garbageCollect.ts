@@ -1,5 +1,5 @@
 import { takeInventory } from "./inventory";
-import { RegistryApi } from "./registryApi";
+import { RegistryApi } from "../common/registryApi";
 
 /** What a safe collection needs of wherever the registry runs (a Docker container, local processes). */
 export interface RegistryControl {

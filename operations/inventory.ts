@@ -1,5 +1,5 @@
-import { Descriptor, FetchedManifest, RegistryApi } from "./registryApi";
-import { alignedTable } from "./table";
+import { Descriptor, FetchedManifest, RegistryApi } from "../common/registryApi";
+import { alignedTable } from "../common/table";
 
 /** One tag as orbit-www records it: repository `<workspace>/<app>`, tag, digest, size. */
 export interface InventoryImage {

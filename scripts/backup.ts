@@ -8,8 +8,8 @@
  * Docker: in a throwaway container of mcImage on the registry's network (the host's cron runs it).
  * Kubernetes: a Job now from the backupSchedule CronJob (kubectl, the current context or --context).
  */
-import { parseBackupTarget } from "../components/backupTarget";
-import { names } from "../components/names";
+import { parseBackupTarget } from "../common/backupTarget";
+import { names } from "../common/names";
 import { copyInContainer } from "../operations/backupContainer";
 import { jobFromBackupCronJob } from "../operations/backupJob";
 import { backupCronJobIn, backupSettings } from "./backupOutputs";

@@ -1,5 +1,5 @@
 import type { BackupOutput } from "../components/backupOutput";
-import { names } from "../components/names";
+import { names } from "../common/names";
 import { kubectlIn } from "./clusterJob";
 
 /** The stack's `backup` output, or why there is none. */

@@ -11,11 +11,11 @@
  * context or --context): with --dry-run only the listing and the planning steps.
  */
 import { SingleBar } from "cli-progress";
-import { names } from "../components/names";
-import { cleanUp, cleanupTable } from "../operations/cleanup";
+import { names } from "../common/names";
+import { cleanUp, cleanupTable } from "../common/cleanup";
 import { jobFromCronJob, reportContainer } from "../operations/cleanupJob";
-import { RegistryApi } from "../operations/registryApi";
-import { retentionEnabled } from "../operations/retention";
+import { RegistryApi } from "../common/registryApi";
+import { retentionEnabled } from "../common/retention";
 import { kubectlIn, kubernetesNamespace } from "./clusterJob";
 import { dockerControl, option, readStackOutputs, registryAccess, retentionRules } from "./stackOutputs";
 

@@ -8,11 +8,11 @@
  *
  * On Kubernetes the gcSchedule CronJob does the same in the cluster.
  */
-import { cleanUp, cleanupTable } from "../operations/cleanup";
+import { cleanUp, cleanupTable } from "../common/cleanup";
 import { collectGarbage, CollectReport } from "../operations/garbageCollect";
-import { retentionEnabled } from "../operations/retention";
+import { retentionEnabled } from "../common/retention";
 import { isReadOnly } from "../operations/readOnly";
-import { RegistryApi } from "../operations/registryApi";
+import { RegistryApi } from "../common/registryApi";
 import { dockerControl, option, readStackOutputs, registryAccess, retentionRules } from "./stackOutputs";
 
 const MiB = 1024 * 1024;

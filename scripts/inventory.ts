@@ -8,7 +8,7 @@
  */
 import { SingleBar } from "cli-progress";
 import { inventoryTable, takeInventory, workspaceTable } from "../operations/inventory";
-import { RegistryApi } from "../operations/registryApi";
+import { RegistryApi } from "../common/registryApi";
 import { option, readStackOutputs, registryAccess } from "./stackOutputs";
 
 async function main(args: string[]) {

@@ -10,8 +10,8 @@
  * missing (a new volume has none), a throwaway container copies, then the registry restarts.
  * Kubernetes: a Job from the backup CronJob, then FLUSHDB on Redis or a rollout restart.
  */
-import { backupTargetProblem, parseBackupTarget } from "../components/backupTarget";
-import { names } from "../components/names";
+import { backupTargetProblem, parseBackupTarget } from "../common/backupTarget";
+import { names } from "../common/names";
 import { mirrorBucketName } from "../components/pullSideConfig";
 import { copyInContainer } from "../operations/backupContainer";
 import { jobFromBackupCronJob } from "../operations/backupJob";

@@ -2,10 +2,10 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import type { RetentionRules } from "../operations/retention";
-import { RegistryCredentials } from "../operations/registryApi";
+import type { RetentionRules } from "../common/retention";
+import { RegistryCredentials } from "../common/registryApi";
 import { DockerRegistryControl } from "../operations/dockerRegistryControl";
-import { names } from "../components/names";
+import { names } from "../common/names";
 
 /** The value after `flag` on the command line, if any. */
 export function option(args: string[], flag: string): string | undefined {

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import { CredentialGenerations, generationSuffix, liveGenerations } from "../credentialGenerations";
 import * as pulumi from "@pulumi/pulumi";
-import { registryBucketPolicy } from "../bucketPolicy";
+import { registryBucketPolicy } from "../../common/bucketPolicy";
 import { RegistryStorage } from "../storage";
 
 export interface AwsS3StorageArgs {

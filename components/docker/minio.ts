@@ -1,9 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { MinioCredentials } from "../credentials";
-import { names } from "../names";
+import { names } from "../../common/names";
 import { RegistryStorage } from "../storage";
-import { minioContainer, minioServerArgs } from "../upstream";
+import { minioContainer, minioServerArgs } from "../../common/upstream";
 import { bashHttpCheck } from "./healthcheck";
 import { dialAddress, hostAddress } from "./hostAddress";
 import { MinioBucket } from "./minioBucket";

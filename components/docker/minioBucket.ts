@@ -1,6 +1,6 @@
 import * as minio from "@pulumi/minio";
 import * as pulumi from "@pulumi/pulumi";
-import { bucketReadPolicy, PolicyDocument, readPolicyName, registryBucketPolicy, registryPolicyName } from "../bucketPolicy";
+import { bucketReadPolicy, PolicyDocument, readPolicyName, registryBucketPolicy, registryPolicyName } from "../../common/bucketPolicy";
 import { generationSuffix } from "../credentialGenerations";
 import { BucketEmptier } from "./bucketEmptier";
 import type { S3Keys, StorageIdentity } from "../credentials";

@@ -1,9 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { names } from "../names";
+import { names } from "../../common/names";
 import { storageHealthCheck } from "../registryConfig";
 import { RegistryFiles } from "../registryFiles";
-import { distributionContainer } from "../upstream";
+import { distributionContainer } from "../../common/upstream";
 
 export interface DockerRegistryArgs {
     /** The container's name and its alias on every network: names.registry, registryPull or registryMirror. */

@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { copyScript, copyScriptEnv as env } from "../backupScript";
-import { targetPath } from "../backupTarget";
+import { copyScript, copyScriptEnv as env } from "../../common/backupScript";
+import { targetPath } from "../../common/backupTarget";
 import type { BackupConfig } from "../config";
-import { names } from "../names";
+import { names } from "../../common/names";
 import { contentName } from "./naming";
 import { appLabels, restrictedContainer, restrictedPod, scratchMount, scratchVolume } from "./podSecurity";
 

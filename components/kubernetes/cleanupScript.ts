@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { runCleanupStep } from "../../operations/cleanupStep";
-import { pushTimeListingPaths } from "../../operations/tagListing";
+import { runCleanupStep } from "../../common/cleanupStep";
+import { pushTimeListingPaths } from "../../common/tagListing";
 
 /**
  * The CronJob's cleanup step as one JavaScript file for `node` in nodeImage: the same code

@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { names } from "../names";
+import { names } from "../../common/names";
 import { RegistryFiles } from "../registryFiles";
-import type { RetentionRules } from "../../operations/retention";
-import { cleanupFiles } from "../../operations/cleanupStep";
+import type { RetentionRules } from "../../common/retention";
+import { cleanupFiles } from "../../common/cleanupStep";
 import { cleanupScript, listingScript } from "./cleanupScript";
 import { gcReportDir, gcScript } from "./gcScript";
 import { contentName } from "./naming";

@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { alertRuleGroups, metricsJobs } from "../alertRules";
-import { names } from "../names";
-import { distributionContainer, minioContainer } from "../upstream";
+import { names } from "../../common/names";
+import { distributionContainer, minioContainer } from "../../common/upstream";
 import { minioMetricsLabel } from "./minio";
 import { appLabels } from "./podSecurity";
 import { registryLabels } from "./registry";

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { distributionContainer, minioContainer, redisContainer } from "../upstream";
+import { distributionContainer, minioContainer, redisContainer } from "../../common/upstream";
 import { backupLabels } from "./backupCronJob";
 import { garbageCollectorLabels } from "./garbageCollector";
 import { minioLabels } from "./minio";

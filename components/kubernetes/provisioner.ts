@@ -1,12 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { readPolicyName, bucketReadPolicy, registryBucketPolicy, registryPolicyName } from "../bucketPolicy";
-import { names } from "../names";
+import { readPolicyName, bucketReadPolicy, registryBucketPolicy, registryPolicyName } from "../../common/bucketPolicy";
+import { names } from "../../common/names";
 import { mirrorBucketName } from "../pullSideConfig";
-import { minioContainer } from "../upstream";
+import { minioContainer } from "../../common/upstream";
 import { contentName } from "./naming";
 import { appLabels, restrictedContainer, restrictedPod, scratchMount, scratchVolume } from "./podSecurity";
-import { provisionerAlias, provisionScript } from "./provisionScript";
+import { provisionerAlias, provisionScript } from "../../common/provisionScript";
 import type { MinioCredentials, S3Keys, StorageIdentity } from "../credentials";
 import { secretChecksum, secretChecksumAnnotation } from "./secretChecksum";
 

@@ -5,7 +5,7 @@ import type { Credentials } from "../credentials";
 import { ownerAnnotations } from "../guard/stackGuard";
 import { registryFiles, RegistrySettings } from "../registryFiles";
 import type { RegistryStorage, StoragePlan } from "../storage";
-import { names } from "../names";
+import { names } from "../../common/names";
 import { KubernetesMinio } from "./minio";
 import { KubernetesRegistry, registryInstances } from "./registry";
 

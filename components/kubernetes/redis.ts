@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { names } from "../names";
-import { redisContainer } from "../upstream";
+import { names } from "../../common/names";
+import { redisContainer } from "../../common/upstream";
 import { appLabels, restrictedContainer, restrictedPod, scratchMount, scratchVolume, tcpProbe } from "./podSecurity";
 
 export const redisLabels = appLabels("redis");

@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { names } from "../names";
+import { names } from "../../common/names";
 import { storageHealthCheck } from "../registryConfig";
 import { RegistryFiles } from "../registryFiles";
-import { distributionContainer } from "../upstream";
+import { distributionContainer } from "../../common/upstream";
 import { contentName } from "./naming";
 import { secretChecksum, secretChecksumAnnotation } from "./secretChecksum";
 import { appLabels, restrictedContainer, restrictedPod, scratchMount, scratchVolume, tcpProbe } from "./podSecurity";

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { parse } from "yaml";
-import { parseBackupTarget } from "../../components/backupTarget";
+import { parseBackupTarget } from "../../common/backupTarget";
 import { RawConfig } from "../../components/config";
 import { jobFromBackupCronJob } from "../../operations/backupJob";
 import { randomSecrets, runProgram, SecretSource } from "../helpers/mockProgram";

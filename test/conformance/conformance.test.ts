@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { distributionVersions } from "../../components/distributionVersion";
+import { distributionVersions } from "../../common/distributionVersion";
 import { LocalRegistryStack } from "../integration/harness/stack";
 import { findTools, installHint, requireTools } from "../integration/harness/tools";
 import { ConformanceRun, countsByCategory, outcomesByName, runConformance } from "./harness/conformance";

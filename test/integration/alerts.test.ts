@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
 import { alertRuleGroups, metricNamesUsed } from "../../components/alertRules";
-import { minioContainer } from "../../components/upstream";
+import { minioContainer } from "../../common/upstream";
 import { writeOciImage } from "./harness/ociImage";
 import { removedOnExit } from "./harness/processes";
 import { LocalRegistryStack } from "./harness/stack";

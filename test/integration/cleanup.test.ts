@@ -1,10 +1,10 @@
 import * as assert from "assert";
 import * as crypto from "crypto";
 import * as path from "path";
-import { applyCleanup, CleanupPlan, planCleanup } from "../../operations/cleanup";
+import { applyCleanup, CleanupPlan, planCleanup } from "../../common/cleanup";
 import { blobPath, collectGarbage } from "../../operations/garbageCollect";
-import { RegistryApi } from "../../operations/registryApi";
-import { RetentionRules } from "../../operations/retention";
+import { RegistryApi } from "../../common/registryApi";
+import { RetentionRules } from "../../common/retention";
 import { EventReceiver } from "./harness/eventReceiver";
 import { waitUntil } from "./harness/net";
 import { OciImage, OciIndex, randomLayer, readBlob, readManifest, writeOciImage, writeOciIndex } from "./harness/ociImage";

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as crypto from "crypto";
 import * as path from "path";
-import { RegistryApi } from "../../operations/registryApi";
+import { RegistryApi } from "../../common/registryApi";
 import { EventReceiver } from "./harness/eventReceiver";
 import { waitUntil } from "./harness/net";
 import { OciImage, readBlob, writeOciImage } from "./harness/ociImage";

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as path from "path";
 import { blobPath, collectGarbage, eligibleForDeletion } from "../../operations/garbageCollect";
-import { RegistryApi } from "../../operations/registryApi";
+import { RegistryApi } from "../../common/registryApi";
 import { OciImage, randomLayer, readBlob, readManifest, writeOciImage, writeOciIndex } from "./harness/ociImage";
 import { LocalRegistryControl } from "./harness/registryControl";
 import { LocalRegistryStack } from "./harness/stack";

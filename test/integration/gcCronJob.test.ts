@@ -6,7 +6,7 @@ import * as path from "path";
 import { readOnlyEnv } from "../../components/kubernetes/garbageCollector";
 import { gcScript } from "../../components/kubernetes/gcScript";
 import { blobPath } from "../../operations/garbageCollect";
-import { RegistryApi } from "../../operations/registryApi";
+import { RegistryApi } from "../../common/registryApi";
 import { OciImage, randomLayer, readBlob, writeOciImage } from "./harness/ociImage";
 import { removedOnExit } from "./harness/processes";
 import { RedisServer } from "./harness/redis";

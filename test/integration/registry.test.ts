@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { execFile } from "child_process";
-import { distributionVersions } from "../../components/distributionVersion";
+import { distributionVersions } from "../../common/distributionVersion";
 import { bashHttpCheck } from "../../components/docker/healthcheck";
 import { statusOf, waitUntil } from "./harness/net";
 import { OciImage, readBlob, readManifest, writeOciImage } from "./harness/ociImage";

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { distributionVersions } from "../../components/distributionVersion";
+import { distributionVersions } from "../../common/distributionVersion";
 import { writeOciImage } from "./harness/ociImage";
 import { removedOnExit } from "./harness/processes";
 import { RedisServer } from "./harness/redis";

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import * as path from "path";
-import { distributionVersions } from "../../components/distributionVersion";
+import { distributionVersions } from "../../common/distributionVersion";
 import { Crane } from "./harness/crane";
 import { readBlob, readManifest, writeOciImage } from "./harness/ociImage";
 import { LocalRegistryStack } from "./harness/stack";

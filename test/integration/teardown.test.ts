@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as crypto from "crypto";
 import * as path from "path";
 import * as Minio from "minio";
-import { distributionVersions } from "../../components/distributionVersion";
+import { distributionVersions } from "../../common/distributionVersion";
 import { bucketEmptierProvider } from "../../components/docker/bucketEmptierProvider";
 import { storageHealthCheck } from "../../components/registryConfig";
 import { statusOf } from "./harness/net";

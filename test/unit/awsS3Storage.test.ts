@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { registryBucketPolicy } from "../../components/bucketPolicy";
+import { registryBucketPolicy } from "../../common/bucketPolicy";
 import { isSecret, plain, runProgram, StackRun } from "../helpers/mockProgram";
 import { stackConfig } from "../helpers/stackConfig";
 

@@ -1,10 +1,10 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import { alertRuleGroups } from "../../components/alertRules";
-import { backupTargetProblem, parseBackupTarget } from "../../components/backupTarget";
+import { backupTargetProblem, parseBackupTarget } from "../../common/backupTarget";
 import { ConfigKey, parseConfig, RawConfig } from "../../components/config";
 import { longestCronInterval } from "../../components/cronInterval";
-import { readPolicyName, registryPolicyName } from "../../components/bucketPolicy";
+import { readPolicyName, registryPolicyName } from "../../common/bucketPolicy";
 import { copyInContainer } from "../../operations/backupContainer";
 import { provisionDockerMinio } from "../../operations/dockerProvision";
 import { jobFromBackupCronJob } from "../../operations/backupJob";

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { registryBucketPolicy } from "../../components/bucketPolicy";
+import { registryBucketPolicy } from "../../common/bucketPolicy";
 
 describe("registryBucketPolicy", () => {
     const policy = registryBucketPolicy("orbit-registry");

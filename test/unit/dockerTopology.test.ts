@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { compareSync } from "bcryptjs";
 import { parse } from "yaml";
-import { registryBucketPolicy } from "../../components/bucketPolicy";
+import { registryBucketPolicy } from "../../common/bucketPolicy";
 import { storageHealthCheck } from "../../components/registryConfig";
 import { aliasesOf, DeclaredResource, dependsOnNames, fakeImageId, isSecret, plain, runProgram, StackRun } from "../helpers/mockProgram";
 import { stackConfig } from "../helpers/stackConfig";

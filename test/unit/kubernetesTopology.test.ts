@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { parse } from "yaml";
-import { registryBucketPolicy } from "../../components/bucketPolicy";
-import { provisionScript } from "../../components/kubernetes/provisionScript";
+import { registryBucketPolicy } from "../../common/bucketPolicy";
+import { provisionScript } from "../../common/provisionScript";
 import { storageHealthCheck } from "../../components/registryConfig";
 import {
     containersOf,

@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import { ConfigError, parseConfig, RawConfig } from "../../components/config";
 import { jobFromCronJob } from "../../operations/cleanupJob";
-import { judgeTags, PushedTag, RetentionRules } from "../../operations/retention";
-import { tagPushTimes } from "../../operations/tagListing";
+import { judgeTags, PushedTag, RetentionRules } from "../../common/retention";
+import { tagPushTimes } from "../../common/tagListing";
 import { K, KubeObject, named, objectsOf } from "../helpers/kubernetesObjects";
 import { validateKubernetesObject } from "../helpers/kubernetesSchema";
 import { isSecret, runProgram, StackRun } from "../helpers/mockProgram";

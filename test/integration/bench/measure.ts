@@ -2,7 +2,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import { promisify } from "util";
 import * as path from "path";
-import { DistributionVersion } from "../../../components/distributionVersion";
+import { DistributionVersion } from "../../../common/distributionVersion";
 import { S3Tuning } from "../../../components/registryConfig";
 import { Crane } from "../harness/crane";
 import { OciImage, readBlob, writeOciImage } from "../harness/ociImage";

@@ -1,8 +1,8 @@
 import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { readPolicyName, bucketReadPolicy, PolicyDocument, registryPolicyName } from "../../../components/bucketPolicy";
-import { provisionerAlias, provisionScript } from "../../../components/kubernetes/provisionScript";
+import { readPolicyName, bucketReadPolicy, PolicyDocument, registryPolicyName } from "../../../common/bucketPolicy";
+import { provisionerAlias, provisionScript } from "../../../common/provisionScript";
 
 export interface McResult {
     code: number;

@@ -1,7 +1,7 @@
 import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { DistributionVersion } from "../../../components/distributionVersion";
+import { DistributionVersion } from "../../../common/distributionVersion";
 import { parseConfig } from "../../../components/config";
 import { htpasswdLine } from "../../../components/htpasswd";
 import {
@@ -12,7 +12,7 @@ import {
     renderRegistryConfig,
     S3Tuning,
 } from "../../../components/registryConfig";
-import { distributionEnv } from "../../../components/upstream";
+import { distributionEnv } from "../../../common/upstream";
 import { stackConfig } from "../../helpers/stackConfig";
 import { freePort, statusOf, waitUntil } from "./net";
 import { ManagedProcess } from "./processes";

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import { blobListingPrefix, blobSizesFromListing } from "../../../operations/blobListing";
-import { pushTimeListingPaths, tagPushTimes } from "../../../operations/tagListing";
+import { pushTimeListingPaths, tagPushTimes } from "../../../common/tagListing";
 import { RegistryControl } from "../../../operations/garbageCollect";
 import { Mc } from "./mc";
 import { withReadOnly } from "../../../operations/readOnly";

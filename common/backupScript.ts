@@ -13,7 +13,7 @@
  * (tagListing.ts): the links' new LastModified says nothing about when their tags were pushed.
  */
 
-import { restoreMarkerKey } from "../operations/tagListing";
+import { restoreMarkerKey } from "./tagListing";
 
 /** The storage prefix Distribution keeps everything under. */
 export const registryRoot = "docker/registry/v2";
