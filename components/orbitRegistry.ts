@@ -150,6 +150,7 @@ function kubernetesGuardInputs(cluster: KubernetesConfig, withMinio: boolean, pu
         namespace: cluster.namespace,
         appNamespace: cluster.appNamespace,
         appSecret: names.appCredentialsSecret,
+        ...(pullSecretNamespaces ? { pullSecret: names.registryPull } : {}),
         ...(pullSecretNamespaces?.length ? { pullSecretNamespaces } : {}),
         minio: withMinio
             ? {

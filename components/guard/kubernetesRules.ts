@@ -14,6 +14,8 @@ export interface KubernetesGuardInputs {
     appNamespace: string;
     /** The Secret with the apps' environment, in appNamespace. */
     appSecret: string;
+    /** With the pull endpoint: its dockerconfigjson Secret, written into appNamespace and each of pullSecretNamespaces. */
+    pullSecret?: string;
     /** Namespaces besides appNamespace that get the pull endpoint's Secret (pullSecretNamespaces). */
     pullSecretNamespaces?: string[];
     /** MinIO on the cluster (absent with storage s3). */
@@ -108,15 +110,37 @@ async function collisions(olds: KubernetesGuardInputs | undefined, news: Kuberne
         }
     }
     const listed = new Set(first ? [] : (olds.pullSecretNamespaces ?? []));
+    const missing = new Set<string>();
     for (const namespace of (news.pullSecretNamespaces ?? []).filter((name) => !listed.has(name))) {
         if (!(await cluster.namespace(namespace))) {
+            missing.add(namespace);
             problems.push(
                 `orbit-registry:pullSecretNamespaces = ${JSON.stringify(news.pullSecretNamespaces?.join(","))}: ` +
                     `no namespace ${namespace} in the cluster; create it, or leave it out of the list`,
             );
         }
     }
+    for (const namespace of newPullSecretNamespaces(olds, news).filter((name) => !missing.has(name))) {
+        const key =
+            namespace === news.appNamespace
+                ? `orbit-registry:appNamespace = ${JSON.stringify(namespace)}`
+                : `orbit-registry:pullSecretNamespaces = ${JSON.stringify(news.pullSecretNamespaces?.join(","))}`;
+        const held = await ownedElsewhere(
+            `the Secret ${news.pullSecret} in ${namespace}`,
+            await cluster.secret(namespace, news.pullSecret!),
+            news,
+            first,
+        );
+        if (held) problems.push(`${key}: ${held}; ${secondStack}`);
+    }
     return problems;
+}
+
+/** The namespaces where this deployment writes the pull endpoint's Secret and the previous one did not. */
+function newPullSecretNamespaces(olds: KubernetesGuardInputs | undefined, news: KubernetesGuardInputs): string[] {
+    if (!news.pullSecret) return [];
+    const before = olds?.pullSecret ? [olds.appNamespace, ...(olds.pullSecretNamespaces ?? [])] : [];
+    return [news.appNamespace, ...(news.pullSecretNamespaces ?? [])].filter((namespace) => !before.includes(namespace));
 }
 
 /** A new minioStorageSize on the same MinIO: what the claims and their StorageClass allow. */
@@ -176,7 +200,7 @@ export async function kubernetesProblems(
 ): Promise<string[]> {
     const sizeChanged = olds?.minio && news.minio && olds.minio.storageSize !== news.minio.storageSize;
     const placed = olds && olds.namespace === news.namespace && olds.appNamespace === news.appNamespace;
-    if (placed && !sizeChanged) return [];
+    if (placed && !sizeChanged && newPullSecretNamespaces(olds, news).length === 0) return [];
     const cluster = connect();
     return [...(await collisions(olds, news, cluster)), ...(olds ? await resize(olds, news, cluster) : [])];
 }

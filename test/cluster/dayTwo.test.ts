@@ -286,6 +286,30 @@ describe("Kubernetes day two on a real control plane: scaling out, resizing, a s
             });
         });
 
+        it("is refused at preview where a namespace both list in pullSecretNamespaces would get a second pull Secret", async () => {
+            const pull = (namespace: string, host: string) => ({
+                namespace,
+                appNamespace: `${namespace}-apps`,
+                storage: "s3",
+                awsRegion: "eu-west-1",
+                ingressHost: `${host}.orbit.example.com`,
+                pullEndpoint: "true",
+                pullHost: `${host}-pull.orbit.example.com`,
+                pullSecretNamespaces: "day2-runtime",
+            });
+            await plane.api.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "day2-runtime" } });
+            const prod = await newStack(pull("day2-pull-a", "a"), [], "pull-prod");
+            assert.deepStrictEqual((await prod.up()).problems, []);
+            const staging = await newStack(pull("day2-pull-b", "b"), [], "pull-staging");
+            assert.deepStrictEqual((await staging.up()).problems, [
+                'orbit-registry:pullSecretNamespaces = "day2-runtime": the Secret orbit-registry-pull in day2-runtime belongs to ' +
+                    'the stack organization/orbit-registry/pull-prod; see docs/operations.md, "A second stack on the same cluster"',
+            ]);
+            // What up would have met without the guard: half the stack created, then the Secret refused.
+            const { objects } = await staging.plan();
+            await assert.rejects(staging.deployer.deploy(objects), /secrets "orbit-registry-pull" already exists/);
+        });
+
         it("deploys beside the first with its own namespace and apps' namespace", async () => {
             const second = await newStack(
                 { namespace: "day2-shared-b", appNamespace: "day2-shared-b-apps", storage: "s3", awsRegion: "eu-west-1" },

@@ -137,6 +137,61 @@ describe("the stack's guard on the Kubernetes target (its rules, on a fake clust
             );
         });
 
+        describe("the pull endpoint's Secret orbit-registry-pull", () => {
+            const staging = { [ownerAnnotation]: "organization/orbit-registry/staging" };
+            const withPull = (pullSecretNamespaces?: string[]) =>
+                kubernetes({ pullSecret: "orbit-registry-pull", ...(pullSecretNamespaces ? { pullSecretNamespaces } : {}) });
+            beforeEach(() => cluster.namespaces.set("apps1", {}));
+
+            it("is handed to the guard by the program with pullEndpoint, with the listed namespaces", async () => {
+                const run = await runProgram(
+                    stackConfig("prod", { pullEndpoint: "true", pullHost: "pull.orbit.example.com", pullSecretNamespaces: "apps1,apps2" }),
+                    "prod",
+                );
+                const guarded = run.one("pulumi-nodejs:dynamic/orbit-registry:StackGuard").inputs.kubernetes;
+                assert.strictEqual(guarded.pullSecret, "orbit-registry-pull");
+                assert.deepStrictEqual(guarded.pullSecretNamespaces, ["apps1", "apps2"]);
+            });
+
+            it("refuses a listed namespace whose Secret another stack wrote, naming the key, the namespace and the stack", async () => {
+                cluster.secrets.set("apps1/orbit-registry-pull", staging);
+                assert.deepStrictEqual(await problems({}, inputs(withPull(["apps1"]))), [
+                    'orbit-registry:pullSecretNamespaces = "apps1": the Secret orbit-registry-pull in apps1 belongs to the stack ' +
+                        'organization/orbit-registry/staging; see docs/operations.md, "A second stack on the same cluster"',
+                ]);
+            });
+
+            it("refuses it in appNamespace too, and when a running stack turns the pull endpoint on", async () => {
+                cluster.secrets.set("orbit/orbit-registry-pull", staging);
+                assert.match(
+                    (await problems({}, inputs(withPull())))[0],
+                    /^orbit-registry:appNamespace = "orbit": the Secret orbit-registry-pull in orbit belongs/,
+                );
+                assert.match(
+                    (await problems(inputs(kubernetes()), inputs(withPull())))[0],
+                    /^orbit-registry:appNamespace = "orbit": the Secret orbit-registry-pull in orbit belongs/,
+                );
+            });
+
+            it("refuses a namespace added to a running stack's list whose Secret is someone else's", async () => {
+                cluster.namespaces.set("apps2", {});
+                cluster.secrets.set("apps2/orbit-registry-pull", {});
+                assert.match(
+                    (await problems(inputs(withPull(["apps1"])), inputs(withPull(["apps1", "apps2"]))))[0],
+                    /the Secret orbit-registry-pull in apps2 exists already, and this stack did not create it/,
+                );
+            });
+
+            it("goes ahead on its own Secrets, and reads nothing when the namespaces stay", async () => {
+                cluster.secrets.set("apps1/orbit-registry-pull", { [ownerAnnotation]: me });
+                assert.deepStrictEqual(await problems({}, inputs(withPull(["apps1"]))), []);
+                cluster.reads = 0;
+                cluster.secrets.set("apps1/orbit-registry-pull", staging);
+                assert.deepStrictEqual(await problems(inputs(withPull(["apps1"])), inputs(withPull(["apps1"]))), []);
+                assert.strictEqual(cluster.reads, 0);
+            });
+        });
+
         it("goes ahead on its own namespace, or a free one", async () => {
             cluster.namespaces.set("orbit-registry", { [ownerAnnotation]: me });
             assert.deepStrictEqual(await problems({}, inputs(kubernetes())), []);
