@@ -25,6 +25,8 @@ export const runCommand: CommandRunner = (command, args, stdin) =>
                 resolve({ code: 127, stdout, stderr: `${command}: command not found` });
             else resolve({ code: error ? Number(typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
         });
+        // A command that exits without reading its input must not take this process down with EPIPE.
+        child.stdin?.on("error", () => undefined);
         child.stdin?.end(stdin ?? "");
     });
 

@@ -1,17 +1,29 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-/** A Job to run now with `spec` (from a CronJob's template), named and labelled as `kubectl create job --from` makes one. */
+/** How long a finished Job from `npm run backup`, `cleanup`, `gc` or `restore` stays for `kubectl logs`: a day. */
+export const manualJobTtlSeconds = 86_400;
+
+/**
+ * A Job to run now with `spec` (from a CronJob's template), named, labelled and owned as `kubectl
+ * create job --from` makes one: the CronJob controls it, so it goes with the CronJob and counts in its
+ * job history limits, and Kubernetes deletes it a day after it finished.
+ */
 export function manualJob(cronJob: Record<string, any>, name: string, spec: Record<string, any>): Record<string, any> {
+    const { uid, name: cronJobName, namespace } = cronJob.metadata;
+    if (!uid) throw new Error(`the CronJob ${cronJobName} has no uid: read it from the cluster`);
     return {
         apiVersion: "batch/v1",
         kind: "Job",
         metadata: {
             name,
-            namespace: cronJob.metadata.namespace,
+            namespace,
             labels: cronJob.spec.jobTemplate.metadata?.labels,
             annotations: { "cronjob.kubernetes.io/instantiate": "manual" },
+            ownerReferences: [
+                { apiVersion: "batch/v1", kind: "CronJob", name: cronJobName, uid, controller: true, blockOwnerDeletion: true },
+            ],
         },
-        spec,
+        spec: { ...spec, ttlSecondsAfterFinished: manualJobTtlSeconds },
     };
 }
 

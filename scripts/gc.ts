@@ -6,13 +6,17 @@
  *   npm run --silent gc -- --stack dev [--dry-run] [--delete-untagged] [--outputs outputs.json]
  *   npm run --silent gc -- --stack dev --cleanup      # tag retention first (npm run cleanup), then the collection
  *
- * On Kubernetes the gcSchedule CronJob does the same in the cluster.
+ * On Kubernetes the gcSchedule CronJob does the same in the cluster; `npm run gc -- --stack prod` runs
+ * a Job from it now (the collection alone; with --cleanup the retention first; --dry-run only reports).
  */
+import { names } from "../common/names";
 import { cleanUp, cleanupTable } from "../common/cleanup";
+import { collectionJobFromCronJob } from "../operations/cleanupJob";
 import { collectGarbage, CollectReport } from "../operations/garbageCollect";
 import { retentionEnabled } from "../common/retention";
 import { isReadOnly } from "../operations/readOnly";
 import { RegistryApi } from "../common/registryApi";
+import { kubectlIn, kubernetesNamespace } from "./clusterJob";
 import { dockerControl, option, readStackOutputs, registryAccess, retentionRules } from "./stackOutputs";
 
 const MiB = 1024 * 1024;
@@ -23,11 +27,31 @@ export function describeReport(report: CollectReport): string {
     return `${verb} ${report.blobs.length} blob(s), ${(report.bytes / MiB).toFixed(1)} MiB (${report.bytes} bytes)${manifests}`;
 }
 
+/** Kubernetes: a Job now from the gcSchedule CronJob, through kubectl (the current context or --context). */
+async function inCluster(namespace: string, args: string[]): Promise<void> {
+    const cluster = kubectlIn(namespace, args, "on Kubernetes the collection runs in the cluster, through kubectl");
+    const cronJob = await cluster.find("cronjob", names.registryGc);
+    if (!cronJob) {
+        throw new Error(
+            `${namespace} has no CronJob ${names.registryGc}: set gcSchedule ` +
+                `(scripts/pulumi config set --plaintext gcSchedule "0 3 * * 0") and run scripts/pulumi up; the CronJob collects in the cluster`,
+        );
+    }
+    if (args.includes("--delete-untagged")) {
+        throw new Error("--delete-untagged: on Kubernetes the CronJob's collection follows gcDeleteUntagged; set it in the stack's config");
+    }
+    const dryRun = args.includes("--dry-run");
+    const job = collectionJobFromCronJob(cronJob, `${names.registryGc}-${dryRun ? "plan" : "now"}-${Date.now()}`, {
+        cleanup: args.includes("--cleanup"),
+        dryRun,
+    });
+    await cluster.runJob(job, "report");
+}
+
 async function main(args: string[]) {
     const outputs = readStackOutputs(args);
-    if (String(outputs.registryInternalUrl ?? "").includes(".svc.cluster.local")) {
-        throw new Error("this stack runs on Kubernetes: set gcSchedule and the CronJob collects in the cluster");
-    }
+    const namespace = kubernetesNamespace(outputs);
+    if (namespace) return inCluster(namespace, args);
     const { url, credentials } = registryAccess(outputs, option(args, "--registry-url"));
     const control = dockerControl(outputs, args);
     const api = new RegistryApi(url, credentials);

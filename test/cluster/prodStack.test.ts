@@ -334,6 +334,10 @@ describe("the prod stack on a real Kubernetes control plane", function () {
                         assert.deepStrictEqual(created.warnings, [], `${job.metadata.name} is admitted without a warning`);
                         // Complete: its pod passed the restricted Pod Security Standard and ran.
                         await deployer.waitReady(job);
+                        // Owned by the live CronJob, which its controller sees as one of its own runs; gone a day after.
+                        const admitted = (await plane.api.get("batch/v1", "Job", job.metadata.name, namespace))!;
+                        assert.strictEqual(admitted.metadata.ownerReferences[0].uid, cronJob.metadata.uid);
+                        assert.strictEqual(admitted.spec.ttlSecondsAfterFinished, 86_400);
                     }
                     // The pods the backup egress policy selects, and MinIO's ingress admits.
                     const egress = await live("NetworkPolicy", "orbit-registry-backup-egress");

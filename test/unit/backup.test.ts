@@ -216,11 +216,12 @@ describe("prod with backups: the backup CronJob, its identity and its policies",
         );
     });
 
-    it("makes npm run backup and npm run restore Jobs from it", () => {
-        const backup = jobFromBackupCronJob(cronJob, "orbit-registry-backup-now-1", { mode: "backup", prune: true });
+    it("makes npm run backup and npm run restore Jobs from it, owned by it and gone a day after they finish", () => {
+        const live = { ...cronJob, metadata: { ...cronJob.metadata, uid: "b4c-cronjob-uid" } };
+        const backup = jobFromBackupCronJob(live, "orbit-registry-backup-now-1", { mode: "backup", prune: true });
         assert.strictEqual(env(backup.spec.template.spec.containers[0]).PRUNE, "true");
         const from = parseBackupTarget("https://s3.eu-central-1.amazonaws.com/orbit-backups/older");
-        const restore = jobFromBackupCronJob(cronJob, "orbit-registry-backup-restore-1", { mode: "restore", from });
+        const restore = jobFromBackupCronJob(live, "orbit-registry-backup-restore-1", { mode: "restore", from });
         const values = env(restore.spec.template.spec.containers[0]);
         assert.deepStrictEqual([values.MODE, values.TARGET_PATH], ["restore", "orbit-backups/older"]);
         // The backup identity cannot write: a restore writes with the registry's own keys.
@@ -228,9 +229,16 @@ describe("prod with backups: the backup CronJob, its identity and its policies",
             secretKeyRef: { name: "orbit-registry-env", key: "REGISTRY_STORAGE_S3_ACCESSKEY" },
         });
         assert.strictEqual(restore.spec.backoffLimit, 0);
-        for (const job of [backup, restore]) assert.doesNotThrow(() => validateKubernetesObject(job));
+        for (const job of [backup, restore]) {
+            assert.doesNotThrow(() => validateKubernetesObject(job));
+            assert.strictEqual(job.spec.ttlSecondsAfterFinished, 86_400);
+            assert.deepStrictEqual(
+                job.metadata.ownerReferences.map((o: KubeObject) => [o.kind, o.name, o.uid, o.controller]),
+                [["CronJob", "orbit-registry-backup", "b4c-cronjob-uid", true]],
+            );
+        }
         assert.throws(
-            () => jobFromBackupCronJob(cronJob, "x", { mode: "restore", from: parseBackupTarget("http://backup.internal:9000/b") }),
+            () => jobFromBackupCronJob(live, "x", { mode: "restore", from: parseBackupTarget("http://backup.internal:9000/b") }),
             /--from http:\/\/backup\.internal:9000: the backup pods may only reach port 443/,
         );
     });

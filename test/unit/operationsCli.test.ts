@@ -42,12 +42,51 @@ describe("npm run inventory, gc, cleanup, backup and restore: what a user sees w
         assert.match(runScript("gc.ts", ["--outputs", path.join(dir, "empty.json")]).stderr, /is not the JSON of `pulumi stack output/);
     });
 
-    it("points a Kubernetes stack at gcSchedule instead of driving Docker", () => {
+    it("gc on a Kubernetes stack: runs a Job from the gcSchedule CronJob with kubectl instead of driving Docker", () => {
         const outputs = path.join(dir, "prod.json");
         fs.writeFileSync(outputs, JSON.stringify({ registryInternalUrl: "orbit-registry.orbit-registry.svc.cluster.local:5000" }));
         const result = runScript("gc.ts", ["--outputs", outputs]);
         assert.strictEqual(result.code, 1);
-        assert.match(result.stderr, /gc: this stack runs on Kubernetes: set gcSchedule/);
+        assert.match(result.stderr, /^gc: kubectl is not on PATH: on Kubernetes the collection runs in the cluster, through kubectl$/m);
+    });
+
+    it("gc on a Kubernetes stack says gcSchedule is missing only when its CronJob is", () => {
+        const outputs = path.join(dir, "prod.json");
+        fs.writeFileSync(outputs, JSON.stringify({ registryInternalUrl: "orbit-registry.orbit-registry.svc.cluster.local:5000" }));
+        const kubectl = path.join(bareBin, "kubectl");
+        const calls = path.join(dir, "kubectl-calls");
+        const run = (cronJobJson: string) => {
+            // A kubectl that has the CronJob (or not) and records every call.
+            fs.writeFileSync(
+                kubectl,
+                `#!/bin/bash\necho "$*" >> ${calls}\ncase "$*" in *"get cronjob"*) printf '%s' '${cronJobJson}' ;; *"create"*) exit 3 ;; esac\n`,
+                { mode: 0o755 },
+            );
+            return runScript("gc.ts", ["--outputs", outputs]);
+        };
+        try {
+            assert.match(run("").stderr, /^gc: orbit-registry has no CronJob orbit-registry-gc: set gcSchedule/m);
+            const cronJob = {
+                metadata: { name: "orbit-registry-gc", namespace: "orbit-registry", uid: "u-1" },
+                spec: {
+                    jobTemplate: {
+                        spec: {
+                            template: {
+                                spec: {
+                                    initContainers: [{ name: "collect", command: ["/bin/sh", "/gc/gc.sh", "collect", "/etc/config.yml"] }],
+                                    containers: [{ name: "report" }],
+                                },
+                            },
+                        },
+                    },
+                },
+            };
+            const withCronJob = run(JSON.stringify(cronJob));
+            assert.doesNotMatch(withCronJob.stderr, /set gcSchedule/);
+            assert.match(fs.readFileSync(calls, "utf8"), /--namespace orbit-registry create --filename -/);
+        } finally {
+            fs.rmSync(kubectl, { force: true });
+        }
     });
 
     it("cleanup: says retention is off and how to turn it on, and refuses a bad rule on the command line", () => {

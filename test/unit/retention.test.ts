@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { ConfigError, parseConfig, RawConfig } from "../../components/config";
-import { jobFromCronJob } from "../../operations/cleanupJob";
+import { collectionJobFromCronJob, jobFromCronJob } from "../../operations/cleanupJob";
 import { judgeTags, PushedTag, RetentionRules } from "../../common/retention";
 import { tagPushTimes } from "../../common/tagListing";
 import { K, KubeObject, named, objectsOf } from "../helpers/kubernetesObjects";
@@ -179,6 +179,23 @@ describe("prod with retention: the gcSchedule CronJob cleans up first", () => {
         assert.doesNotMatch(script, /require\("(?!fs"|crypto")/, "requires nothing but builtins");
     });
 
+    it("makes `npm run gc` Jobs from it: the collection alone, with the cleanup, or a dry run that switches nothing", () => {
+        const live: KubeObject = { ...cronJob, metadata: { ...cronJob.metadata, name: "orbit-registry-gc", uid: "5e1f-cronjob-uid" } };
+        const stepsOf = (job: KubeObject) => job.spec.template.spec.initContainers.map((c: KubeObject) => c.name);
+        const collectOf = (job: KubeObject) => job.spec.template.spec.initContainers.find((c: KubeObject) => c.name === "collect");
+        const alone = collectionJobFromCronJob(live, "orbit-registry-gc-now-1", { cleanup: false, dryRun: false });
+        assert.deepStrictEqual(stepsOf(alone), ["read-only", "drained", "collect", "read-write"]);
+        const withCleanup = collectionJobFromCronJob(live, "orbit-registry-gc-now-2", { cleanup: true, dryRun: false });
+        assert.deepStrictEqual(withCleanup.spec.template.spec, cronJob.spec.jobTemplate.spec.template.spec);
+        const plan = collectionJobFromCronJob(live, "orbit-registry-gc-plan-1", { cleanup: true, dryRun: true });
+        assert.deepStrictEqual(stepsOf(plan), ["list-tags", "cleanup", "collect"]);
+        assert.strictEqual(collectOf(plan).command.at(-1), "--dry-run");
+        const cleanupEnv = plan.spec.template.spec.initContainers[1].env.find((e: KubeObject) => e.name === "CLEANUP_DRY_RUN");
+        assert.strictEqual(cleanupEnv.value, "true");
+        assert.strictEqual(collectOf(alone).command.includes("--dry-run"), false);
+        for (const job of [alone, withCleanup, plan]) assert.doesNotThrow(() => validateKubernetesObject(job));
+    });
+
     it("has no cleanup steps while retention is off", async () => {
         const off = await runProgram(stackConfig("prod", { gcSchedule: "0 3 * * 0" }), "prod");
         const steps = objectsOf(off, K.cronJob)[0].spec.jobTemplate.spec.template.spec.initContainers.map((c: KubeObject) => c.name);
@@ -186,9 +203,10 @@ describe("prod with retention: the gcSchedule CronJob cleans up first", () => {
     });
 
     it("makes `npm run cleanup` Jobs from it: the whole run, or a dry run that only lists and plans", () => {
-        const named: KubeObject = { ...cronJob, metadata: { ...cronJob.metadata, name: "orbit-registry-gc" } };
+        // As kubectl reads it from the cluster: with its uid.
+        const named: KubeObject = { ...cronJob, metadata: { ...cronJob.metadata, name: "orbit-registry-gc", uid: "5e1f-cronjob-uid" } };
         const full = jobFromCronJob(named, "orbit-registry-gc-now-1", { dryRun: false, json: false });
-        assert.deepStrictEqual(full.spec, cronJob.spec.jobTemplate.spec);
+        assert.deepStrictEqual(full.spec, { ...cronJob.spec.jobTemplate.spec, ttlSecondsAfterFinished: 86_400 });
         const plan = jobFromCronJob(named, "orbit-registry-gc-plan-1", { dryRun: true, json: true });
         const planPod = plan.spec.template.spec;
         assert.deepStrictEqual(
@@ -203,6 +221,19 @@ describe("prod with retention: the gcSchedule CronJob cleans up first", () => {
         assert.strictEqual(env.CLEANUP_DRY_RUN, "true");
         assert.strictEqual(env.CLEANUP_OUTPUT, "json");
         for (const job of [full, plan]) assert.doesNotThrow(() => validateKubernetesObject(job));
+        // They do not pile up: gone a day after they finish, and with the CronJob, like kubectl create job --from's.
+        assert.deepStrictEqual(plan.metadata.ownerReferences, [
+            {
+                apiVersion: "batch/v1",
+                kind: "CronJob",
+                name: "orbit-registry-gc",
+                uid: "5e1f-cronjob-uid",
+                controller: true,
+                blockOwnerDeletion: true,
+            },
+        ]);
+        assert.strictEqual(plan.spec.ttlSecondsAfterFinished, 86_400);
+        assert.throws(() => jobFromCronJob(cronJob, "x", { dryRun: false, json: false }), /has no uid/);
         const withoutCleanup = structuredClone(named);
         withoutCleanup.spec.jobTemplate.spec.template.spec.initContainers.splice(0, 2);
         assert.throws(() => jobFromCronJob(withoutCleanup, "x", { dryRun: true, json: false }), /retention is off/);

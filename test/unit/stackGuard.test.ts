@@ -148,7 +148,7 @@ describe("the stack's guard on the Kubernetes target (its rules, on a fake clust
                     stackConfig("prod", { pullEndpoint: "true", pullHost: "pull.orbit.example.com", pullSecretNamespaces: "apps1,apps2" }),
                     "prod",
                 );
-                const guarded = run.one("pulumi-nodejs:dynamic/orbit-registry:StackGuard").inputs.kubernetes;
+                const guarded = run.one("pulumi-nodejs:dynamic/orbit-registry:StackGuard").inputs.kubernetes as KubernetesGuardInputs;
                 assert.strictEqual(guarded.pullSecret, "orbit-registry-pull");
                 assert.deepStrictEqual(guarded.pullSecretNamespaces, ["apps1", "apps2"]);
             });
