@@ -55,6 +55,36 @@ describe("the README and docs/ stay in step with the program", () => {
         assert.strictEqual(configurationRows(drifted).get("registryPort"), "`5055`");
     });
 
+    it("gives every documented `config set` the flag the Pulumi CLI needs for its key", () => {
+        // Pulumi 3.248 (pkg/cmd/pulumi/config) refuses a plain value that "looks like a secret" for a key
+        // whose name matches this pattern, unless --plaintext says otherwise.
+        const namedLikeASecret = /passwd|pass|password|pwd|secret|token/i;
+        const pages = [
+            "README.md",
+            "policy/README.md",
+            ...fs
+                .readdirSync(path.join(root, "docs"))
+                .filter((f) => f.endsWith(".md"))
+                .map((f) => `docs/${f}`),
+        ];
+        const commands = pages.flatMap((page) =>
+            [...fs.readFileSync(path.join(root, page), "utf8").matchAll(/config set((?: --[a-z]+)*) ([A-Za-z:]+) /g)].map(
+                ([, flags, key]) => ({
+                    page,
+                    flags: flags.trim().split(/\s+/),
+                    key: key.replace(/^orbit-registry:/, ""),
+                }),
+            ),
+        );
+        assert.ok(commands.length > 20, `found only ${commands.length} commands`);
+        const secretKeys = new Set(configKeys.filter((key) => /AccessKey|SecretKey|Password/.test(key)));
+        const wrong = commands.filter(({ flags, key }) =>
+            secretKeys.has(key) ? !flags.includes("--secret") : namedLikeASecret.test(key) && !flags.includes("--plaintext"),
+        );
+        assert.deepStrictEqual(wrong, []);
+        assert.ok(commands.some(({ key, flags }) => key === "pullSecretNamespaces" && flags.includes("--plaintext")));
+    });
+
     it("documents every stack output in the README's outputs table", async () => {
         const run = await runProgram(stackConfig("dev"), "dev");
         for (const output of Object.keys(run.outputs))
