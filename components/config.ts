@@ -1,7 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { closest } from "fastest-levenshtein";
-import { DistributionVersion, registryVersionSettings, RegistryVersionSetting, resolveDistributionVersion } from "../common/distributionVersion";
+import {
+    DistributionVersion,
+    registryVersionSettings,
+    RegistryVersionSetting,
+    resolveDistributionVersion,
+} from "../common/distributionVersion";
 import { CredentialGenerations, credentialGenerations } from "./credentialGenerations";
 import { MinioLayout, minioLayout } from "./minioLayout";
 import { BackupTarget, backupTargetProblem, parseBackupTarget } from "../common/backupTarget";

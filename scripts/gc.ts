@@ -34,7 +34,7 @@ async function inCluster(namespace: string, args: string[]): Promise<void> {
     if (!cronJob) {
         throw new Error(
             `${namespace} has no CronJob ${names.registryGc}: set gcSchedule ` +
-                `(scripts/pulumi config set --plaintext gcSchedule "0 3 * * 0") and run scripts/pulumi up; the CronJob collects in the cluster`,
+                '(scripts/pulumi config set gcSchedule "0 3 * * 0") and run scripts/pulumi up; the CronJob collects in the cluster',
         );
     }
     if (args.includes("--delete-untagged")) {

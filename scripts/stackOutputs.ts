@@ -27,6 +27,13 @@ export function readStackOutputs(args: string[], fileFlag = "--outputs"): Record
     let json: string;
     if (jsonFile) {
         if (!fs.existsSync(jsonFile)) throw new Error(`${jsonFile} does not exist`);
+        const mode = fs.statSync(jsonFile).mode & 0o777;
+        if (mode & 0o077) {
+            console.error(
+                `warning: ${jsonFile} holds the stack's secrets and other users can read it ` +
+                    `(mode ${mode.toString(8)}): chmod 600 ${jsonFile}`,
+            );
+        }
         json = fs.readFileSync(jsonFile, "utf8");
     } else {
         const result = spawnSync(

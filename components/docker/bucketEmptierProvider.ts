@@ -33,11 +33,9 @@ async function emptyBucket(inputs: Omit<BucketEmptierInputs, "emptyOnDelete">): 
     for await (const item of client.listObjectsV2(inputs.bucket, "", true)) if (item.name) names.push(item.name);
     // One DeleteObjects request takes at most 1000 keys.
     for (let start = 0; start < names.length; start += 1000) {
-        const failed = (await client.removeObjects(inputs.bucket, names.slice(start, start + 1000))).filter((result) => result?.Error);
-        if (failed.length > 0) {
-            const error = failed[0]!.Error!;
-            throw new Error(`could not empty bucket ${inputs.bucket}: ${error.Key}: ${error.Code} ${error.Message}`);
-        }
+        const results = await client.removeObjects(inputs.bucket, names.slice(start, start + 1000));
+        const error = results.find((result) => result?.Error)?.Error;
+        if (error) throw new Error(`could not empty bucket ${inputs.bucket}: ${error.Key}: ${error.Code} ${error.Message}`);
     }
     for await (const upload of client.listIncompleteUploads(inputs.bucket, "", true)) {
         await client.removeIncompleteUpload(inputs.bucket, upload.key);

@@ -47,7 +47,8 @@ esac
 /** A copy of the project as a new clone has it (tracked and new files, no ignored ones), with git and node_modules. */
 export class FreshClone {
     readonly dir: string;
-    private readonly bin: string;
+    /** Holds the stand-in `pulumi` (and docker, kubectl, sudo that refuse). */
+    readonly bin: string;
     private readonly log: string;
 
     constructor() {

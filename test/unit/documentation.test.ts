@@ -77,7 +77,7 @@ describe("the README and docs/ stay in step with the program", () => {
             ),
         );
         assert.ok(commands.length > 20, `found only ${commands.length} commands`);
-        const secretKeys = new Set(configKeys.filter((key) => /AccessKey|SecretKey|Password/.test(key)));
+        const secretKeys = new Set<string>(configKeys.filter((key) => /AccessKey|SecretKey|Password/.test(key)));
         const wrong = commands.filter(({ flags, key }) =>
             secretKeys.has(key) ? !flags.includes("--secret") : namedLikeASecret.test(key) && !flags.includes("--plaintext"),
         );

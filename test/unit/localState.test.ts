@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { FreshClone, PulumiCall } from "../helpers/fakePulumi";
 import { headingAnchors } from "../helpers/markdownLinks";
@@ -122,8 +123,53 @@ describe("every documented command on the project's local state, from a new shel
         assert.strictEqual(result.status, 127);
         assert.match(
             result.output,
-            /The Pulumi CLI is not installed: see https:\/\/www\.pulumi\.com\/docs\/install\/ and README\.md#prerequisites/,
+            /The Pulumi CLI is not installed \(not on PATH, nor in ~\/\.pulumi\/bin\): see https:\/\/www\.pulumi\.com\/docs\/install\//,
         );
         assert.ok(headingAnchors(fs.readFileSync(path.join(root, "README.md"), "utf8")).has("prerequisites"), "README has Prerequisites");
+    });
+
+    it("refuses Node.js 20, which the README does not support, and says how to get 24", () => {
+        const oldNode = fs.mkdtempSync(path.join(os.tmpdir(), "orbit-node20-"));
+        try {
+            fs.writeFileSync(path.join(oldNode, "node"), '#!/bin/sh\n[ "$1" = "-p" ] && echo 20 || echo v20.20.2\n', { mode: 0o755 });
+            const result = clone.run("scripts/pulumi preview", { PATH: `${oldNode}:${clone.bin}:/usr/bin:/bin` });
+            assert.strictEqual(result.status, 1);
+            assert.match(result.output, /Node\.js v20\.20\.2 cannot run this program: it needs 22 or 24 .*Run npm run setup:node/);
+            assert.deepStrictEqual(result.calls, [], "pulumi never ran");
+        } finally {
+            fs.rmSync(oldNode, { recursive: true, force: true });
+        }
+    });
+
+    it("runs the documented backup cron line under cron's PATH: Node.js from setup:node, Pulumi from ~/.pulumi/bin", () => {
+        const cronClone = new FreshClone();
+        try {
+            const cronBlock = /^```cron\n([\s\S]*?)^```/m.exec(fs.readFileSync(path.join(root, "docs/backups.md"), "utf8"))![1];
+            const entry = cronBlock.split("\n").find((line) => /^[0-9*]/.test(line))!;
+            const command = entry
+                .split(/\s+/)
+                .slice(5)
+                .join(" ")
+                .replace(/cd \S+/, `cd ${cronClone.dir}`)
+                .replace(/>> \S+/, `>> ${cronClone.dir}/../cron.log`);
+            // What `npm run setup:node` and Pulumi's installer leave: neither is on cron's PATH.
+            fs.mkdirSync(path.join(cronClone.dir, ".tools/node/bin"), { recursive: true });
+            fs.symlinkSync(process.execPath, path.join(cronClone.dir, ".tools/node/bin/node"));
+            const home = path.join(cronClone.dir, "..", "home");
+            fs.mkdirSync(path.join(home, ".pulumi/bin"), { recursive: true });
+            fs.symlinkSync(path.join(cronClone.bin, "pulumi"), path.join(home, ".pulumi/bin/pulumi"));
+            const { calls } = cronClone.run(command, { PATH: "/usr/bin:/bin", HOME: home });
+            const log = fs.readFileSync(path.join(cronClone.dir, "../cron.log"), "utf8");
+            assert.deepStrictEqual(
+                calls.map((c) => c.args),
+                ["stack output --json --show-secrets --stack dev"],
+                log,
+            );
+            // The stand-in stack has no backups configured: the run got as far as reading its outputs.
+            assert.match(log, /backup: the stack has no backup output/);
+            assert.strictEqual(cronClone.gitStatus(), "");
+        } finally {
+            cronClone.remove();
+        }
     });
 });

@@ -36,6 +36,18 @@ describe("npm run inventory, gc, cleanup, backup and restore: what a user sees w
         assert.match(result.stderr, /^inventory: the Pulumi CLI is not on PATH; install it, or pass --outputs FILE/m);
     });
 
+    it("warns that a saved outputs file others can read holds the stack's secrets", () => {
+        const outputs = path.join(dir, "readable.json");
+        fs.writeFileSync(outputs, JSON.stringify({ registryInternalUrl: "orbit-registry:5000" }), { mode: 0o644 });
+        fs.chmodSync(outputs, 0o644);
+        assert.match(
+            runScript("cleanup.ts", ["--outputs", outputs]).stderr,
+            /^warning: .*readable\.json holds the stack's secrets and other users can read it \(mode 644\): chmod 600 /m,
+        );
+        fs.chmodSync(outputs, 0o600);
+        assert.doesNotMatch(runScript("cleanup.ts", ["--outputs", outputs]).stderr, /warning/);
+    });
+
     it("names an outputs file that is missing or not stack outputs", () => {
         assert.match(runScript("gc.ts", ["--outputs", path.join(dir, "missing.json")]).stderr, /^gc: .*missing\.json does not exist$/m);
         fs.writeFileSync(path.join(dir, "empty.json"), "");
@@ -59,7 +71,8 @@ describe("npm run inventory, gc, cleanup, backup and restore: what a user sees w
             // A kubectl that has the CronJob (or not) and records every call.
             fs.writeFileSync(
                 kubectl,
-                `#!/bin/bash\necho "$*" >> ${calls}\ncase "$*" in *"get cronjob"*) printf '%s' '${cronJobJson}' ;; *"create"*) exit 3 ;; esac\n`,
+                `#!/bin/bash\necho "$*" >> ${calls}\n` +
+                    `case "$*" in *"get cronjob"*) printf '%s' '${cronJobJson}' ;; *"create"*) exit 3 ;; esac\n`,
                 { mode: 0o755 },
             );
             return runScript("gc.ts", ["--outputs", outputs]);
