@@ -39,9 +39,21 @@ mode="\${MODE:?backup or restore}"
 mc_() { mc --config-dir "\${MC_CONFIG_DIR:-/tmp/.mc}" --no-color --disable-pager "$@"; }
 fail() { echo "$mode failed: $*" >&2; exit 1; }
 
-mc_ alias set source "$SOURCE_ENDPOINT" "$SOURCE_ACCESS_KEY" "$SOURCE_SECRET_KEY" > /dev/null 2>&1 ||
+# What mc says when it never reached the endpoint, as opposed to an endpoint refusing the keys.
+unreachable() {
+  case "$1" in
+  *"dial tcp"* | *"connection refused"* | *"no such host"* | *"i/o timeout"* | *"network is unreachable"* | \
+    *"server misbehaving"* | *"x509:"* | *"tls:"* | *"connection reset"*) return 0 ;;
+  esac
+  return 1
+}
+if ! refused=$(mc_ alias set source "$SOURCE_ENDPOINT" "$SOURCE_ACCESS_KEY" "$SOURCE_SECRET_KEY" 2>&1 > /dev/null); then
+  unreachable "$refused" && fail "cannot reach the registry's bucket at $SOURCE_ENDPOINT: \${refused#mc: <ERROR> }"
   fail "the registry's bucket at $SOURCE_ENDPOINT refused its credentials"
+fi
 if ! refused=$(mc_ alias set target "$TARGET_ENDPOINT" "$TARGET_ACCESS_KEY" "$TARGET_SECRET_KEY" 2>&1 > /dev/null); then
+  unreachable "$refused" &&
+    fail "cannot reach the backup target $TARGET_ENDPOINT from where the copy runs: \${refused#mc: <ERROR> }"
   fail "the backup target $TARGET_ENDPOINT refused backupAccessKey and backupSecretKey: \${refused#mc: <ERROR> }"
 fi
 bucket="\${TARGET_PATH%%/*}"

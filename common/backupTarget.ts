@@ -13,11 +13,21 @@ const allowed =
     "empty, or an S3 URL of an endpoint, a bucket and an optional prefix, such as " +
     "https://s3.eu-central-1.amazonaws.com/orbit-backups/registry (no credentials in it: backupAccessKey, backupSecretKey)";
 
+/** localhost, 127.0.0.0/8, ::1 or 0.0.0.0: inside the copy's container or pod, that is the container itself. */
+const loopback = (hostname: string) => /^(localhost|.*\.localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|\[::1?\])$/i.test(hostname);
+
 /** Why `value` is no backup target URL (`allowed`), or undefined. Empty turns backups off. */
 export function backupTargetProblem(value: string): string | undefined {
     if (value === "") return undefined;
     try {
         const url = new URL(value);
+        if (loopback(url.hostname)) {
+            return (
+                "a host the copy can reach: it runs in a container (Docker) or a pod (Kubernetes), where " +
+                `${url.hostname} is that container itself; name the target as containers reach it (another container ` +
+                "on the registry's network by its name, or the host's address on your network)"
+            );
+        }
         const [bucket, ...prefix] = url.pathname.replace(/^\/+|\/+$/g, "").split("/");
         const wellFormed =
             (url.protocol === "https:" || url.protocol === "http:") &&

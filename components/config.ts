@@ -447,10 +447,12 @@ function typedConfig(raw: Record<ConfigKey, string>): OrbitRegistryConfig {
 /** Backups: credentials set, and as secrets; a schedule where a CronJob runs them, none where the host's cron does. */
 function backupProblems(raw: RawConfig, secretKeys: ReadonlySet<string>): string[] {
     const problems: string[] = [];
-    if (!raw.backupTarget || backupTargetProblem(raw.backupTarget)) {
+    if (!raw.backupTarget) {
         if (raw.backupSchedule) problems.push(describe("backupSchedule", raw.backupSchedule, "empty while backupTarget is empty"));
         return problems;
     }
+    // A malformed backupTarget has its own message; its schedule and keys are judged once it is fixed.
+    if (backupTargetProblem(raw.backupTarget)) return problems;
     for (const key of ["backupAccessKey", "backupSecretKey"] as const) {
         if (!raw[key]) problems.push(missing(key, "backupTarget needs its credentials"));
         else if (!secretKeys.has(key)) problems.push(plainText(key));

@@ -8,6 +8,7 @@ import { planCleanup } from "../../common/cleanup";
 import { collectGarbage } from "../../operations/garbageCollect";
 import { RegistryApi } from "../../common/registryApi";
 import { Mc } from "./harness/mc";
+import { freePort } from "./harness/net";
 import { MinioServer } from "./harness/minio";
 import { OciImage, randomLayer, readBlob, readManifest, writeOciImage } from "./harness/ociImage";
 import { LocalRegistryControl } from "./harness/registryControl";
@@ -274,6 +275,17 @@ describe("backups on real MinIO and Distribution: copy, copy again during pushes
             new RegExp(`^backup failed: the backup target ${target.endpoint} refused backupAccessKey and backupSecretKey: `, "m"),
         );
         console.log(`      ${refused.stderr.trim().slice(0, 160)}`);
+    });
+
+    it("says it cannot reach a target that does not answer, rather than blaming the keys", async () => {
+        const closed = await freePort();
+        const unreachable = await copy("backup", { TARGET_ENDPOINT: `http://127.0.0.1:${closed}` });
+        assert.notStrictEqual(unreachable.code, 0);
+        assert.match(
+            unreachable.stderr,
+            new RegExp(`^backup failed: cannot reach the backup target http://127\\.0\\.0\\.1:${closed} from where`, "m"),
+        );
+        assert.doesNotMatch(unreachable.stderr, /refused backupAccessKey/);
     });
 
     it("loses its read-only MinIO user when backups are turned off and the provisioner runs again", async () => {

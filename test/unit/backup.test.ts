@@ -49,6 +49,20 @@ describe("backup configuration", () => {
         });
     }
 
+    for (const [stack, loopback] of [
+        ["dev", "http://localhost:9100/orbit-backups"],
+        ["dev", "http://127.0.0.1:9100/orbit-backups/registry"],
+        ["prod", "http://[::1]:9100/orbit-backups"],
+    ] as const) {
+        it(`refuses the loopback target ${loopback} on ${stack}: the copy runs in a container, where it is the container`, () => {
+            const schedule = stack === "prod" ? { backupSchedule: "0 2 * * *" } : {};
+            const [problem, ...more] = problemsOf(stack, { backupTarget: loopback, ...keys, ...schedule });
+            assert.deepStrictEqual(more, []);
+            assert.ok(problem.startsWith(`orbit-registry:backupTarget = ${JSON.stringify(loopback)} is not allowed; expected a host`));
+            assert.match(problem, /it runs in a container \(Docker\) or a pod \(Kubernetes\), where .* is that container itself/);
+        });
+    }
+
     it("is off by default and accepts a target with its keys as secrets on Docker, without a schedule", () => {
         assert.strictEqual(parseConfig(stackConfig("dev")).backup, undefined);
         assert.deepStrictEqual(problemsOf("dev", { backupTarget: target, ...keys }), []);
