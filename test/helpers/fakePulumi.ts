@@ -11,30 +11,56 @@ export interface PulumiCall {
     backend: string;
     passphraseFile: string;
     passphraseSet: boolean;
+    /** The encryptionsalt line Pulumi.prod.yaml held while the call ran, if any. */
+    prodSalt: string;
 }
 
 /**
  * A stand-in for the Pulumi CLI on PATH that records each call and fails where the real one fails
  * in a new, non-interactive shell: no backend (it would ask for a Pulumi Cloud login), no passphrase
- * for a passphrase-encrypted stack. `stack select --create` writes the stack file with an
- * encryptionsalt, as the real CLI does with the passphrase secrets provider.
+ * for a passphrase-encrypted stack, a `--stack` that the backend does not have. Stacks live in the
+ * backend as a file backend keeps them (`.pulumi/stacks/<project>/<stack>.json`, with the salt of
+ * their secrets); `stack init` and `stack select --create` write the salt into the stack file, as the
+ * real CLI does with the passphrase secrets provider, a tracked file included.
  */
 function fakePulumiScript(log: string, stateDir: string): string {
     return `#!/usr/bin/env bash
-printf '%s\\t%s\\t' "$*" "\${PULUMI_BACKEND_URL:-}" >> ${log}
-printf '%s\\t%s\\n' "\${PULUMI_CONFIG_PASSPHRASE_FILE:-}" "\${PULUMI_CONFIG_PASSPHRASE:+set}" >> ${log}
+prod_salt="$(grep -h '^encryptionsalt:' Pulumi.prod.yaml 2>/dev/null)"
+printf '%s\t%s\t' "$*" "\${PULUMI_BACKEND_URL:-}" >> ${log}
+printf '%s\t%s\t%s\n' "\${PULUMI_CONFIG_PASSPHRASE_FILE:-}" "\${PULUMI_CONFIG_PASSPHRASE:+set}" "$prod_salt" >> ${log}
 if [ -z "\${PULUMI_BACKEND_URL:-}" ]; then
   echo "error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions" >&2; exit 255
 fi
 if [ -z "\${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ ! -s "\${PULUMI_CONFIG_PASSPHRASE_FILE:-/nonexistent}" ]; then
   echo "error: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables" >&2; exit 255
 fi
-current="${stateDir}/current-$(printf '%s' "$PULUMI_BACKEND_URL" | md5sum | cut -c1-8)"
+backend_id="$(printf '%s' "$PULUMI_BACKEND_URL" | md5sum | cut -c1-8)"
+current="${stateDir}/current-$backend_id"
+case "$PULUMI_BACKEND_URL" in file://*) backend="\${PULUMI_BACKEND_URL#file://}" ;; *) backend="${stateDir}/backend-$backend_id" ;; esac
+stacks="$backend/.pulumi/stacks/orbit-registry"
+create() {
+  mkdir -p "$stacks"
+  salt="v1:$(head -c 6 /dev/urandom | base64):v1:ZmFrZS1ub25jZQ==:ZmFrZQ=="
+  printf '{"checkpoint":{"latest":{"secrets_providers":{"type":"passphrase","state":{"salt":"%s"}}}}}' "$salt" > "$stacks/$1.json"
+  grep -q '^encryptionsalt:' "Pulumi.$1.yaml" 2>/dev/null || printf 'encryptionsalt: %s\n' "$salt" >> "Pulumi.$1.yaml"
+}
+named=""; previous=""
+for arg in "$@"; do [ "$previous" = "--stack" ] && named="$arg"; previous="$arg"; done
+if [ -n "$named" ] && [ "$1" != stack ] && [ ! -f "$stacks/$named.json" ]; then
+  echo "error: no stack named '$named' found" >&2; exit 255
+fi
 case "$*" in
   "stack --show-name") [ -s "$current" ] && cat "$current" || { echo "error: no stack selected" >&2; exit 255; } ;;
-  "stack select --create "* | "stack select "* | "stack init "*)
-    name="\${*: -1}"; echo "$name" > "$current"
-    [ -f "Pulumi.$name.yaml" ] || printf 'encryptionsalt: v1:ZmFrZS1zYWx0:v1:ZmFrZS1ub25jZQ==:ZmFrZQ==\\n' > "Pulumi.$name.yaml" ;;
+  "stack ls --json") for f in "$stacks"/*.json; do [ -f "$f" ] && printf '{"name": "%s"}\n' "$(basename "$f" .json)"; done; true ;;
+  "stack init "* | "stack select --create "*)
+    name="\${*: -1}"
+    [ -f "$stacks/$name.json" ] && [ "$2" = init ] && { echo "error: stack '$name' already exists" >&2; exit 255; }
+    [ -f "$stacks/$name.json" ] || create "$name"
+    case "$*" in *--no-select*) ;; *) echo "$name" > "$current" ;; esac ;;
+  "stack select "*)
+    name="\${*: -1}"
+    [ -f "$stacks/$name.json" ] || { echo "error: no stack named '$name' found" >&2; exit 255; }
+    echo "$name" > "$current" ;;
   "stack output --json --show-secrets"*)
     echo '{"registryUrl":"127.0.0.1:1","registryInternalUrl":"orbit-registry:5000","bucketName":"orbit-registry",'
     echo ' "buildServiceEnv":{"ORBIT_REGISTRY_URL":"orbit-registry:5000",'
@@ -97,8 +123,8 @@ export class FreshClone {
             .split("\n")
             .filter(Boolean)
             .map((entry) => {
-                const [args, backend, passphraseFile, passphraseSet] = entry.split("\t");
-                return { args, backend, passphraseFile, passphraseSet: passphraseSet === "set" };
+                const [args, backend, passphraseFile, passphraseSet, prodSalt] = entry.split("\t");
+                return { args, backend, passphraseFile, passphraseSet: passphraseSet === "set", prodSalt };
             });
         return { calls, status: result.status, output: `${result.stdout}${result.stderr}` };
     }

@@ -114,7 +114,7 @@ describe("every documented command on the project's local state, from a new shel
             PULUMI_CONFIG_PASSPHRASE: "fake-passphrase",
         });
         assert.deepStrictEqual(calls, [
-            { args: "preview --stack prod", backend: "s3://fake-state-bucket", passphraseFile: "", passphraseSet: true },
+            { args: "preview --stack prod", backend: "s3://fake-state-bucket", passphraseFile: "", passphraseSet: true, prodSalt: "" },
         ]);
     });
 
@@ -170,6 +170,52 @@ describe("every documented command on the project's local state, from a new shel
             assert.strictEqual(cronClone.gitStatus(), "");
         } finally {
             cronClone.remove();
+        }
+    });
+
+    it("scripts/pulumi up --stack prod on a fresh clone: creates prod on the local state, dev stays selected, the clone stays clean", () => {
+        const prodClone = new FreshClone();
+        try {
+            prodClone.run("npm run --silent up:dev -- --yes");
+            const first = prodClone.run("scripts/pulumi up --stack prod --yes");
+            assert.strictEqual(first.status, 0, first.output);
+            assert.deepStrictEqual(
+                first.calls.map((c) => c.args),
+                ["stack init --no-select prod", "up --stack prod --yes"],
+            );
+            assertLocalState(first.calls, "scripts/pulumi up --stack prod", prodClone);
+            // Pulumi reads the salt from the stack file while it runs; the tracked file never keeps it.
+            const [init, up] = first.calls;
+            assert.strictEqual(init.prodSalt, "", "stack init starts from the file as committed");
+            assert.match(up.prodSalt, /^encryptionsalt: v1:/, "up runs with the state's salt in the file");
+            assert.strictEqual(prodClone.gitStatus(), "", "the prod stack dirtied tracked files");
+            const again = prodClone.run("scripts/pulumi preview --stack prod");
+            assert.deepStrictEqual(
+                again.calls.map((c) => [c.args, c.prodSalt]),
+                [["preview --stack prod", up.prodSalt]],
+                "the same salt, and no second stack",
+            );
+            assert.strictEqual(prodClone.run("scripts/pulumi stack --show-name").output.trim(), "dev", "dev is still the current stack");
+            assert.strictEqual(prodClone.gitStatus(), "");
+        } finally {
+            prodClone.remove();
+        }
+    });
+
+    it("replaces a salt a bare pulumi wrote into the tracked stack file with the state's", () => {
+        const prodClone = new FreshClone();
+        try {
+            const { calls } = prodClone.run("scripts/pulumi config set --stack prod --plaintext registryReplicas 3");
+            const stateSalt = calls.at(-1)!.prodSalt;
+            fs.appendFileSync(path.join(prodClone.dir, "Pulumi.prod.yaml"), "encryptionsalt: v1:c3RyYXk=:v1:bm9uY2U=:c3RyYXk=\n");
+            const next = prodClone.run("scripts/pulumi config get --stack prod registryReplicas");
+            assert.deepStrictEqual(
+                next.calls.map((c) => c.prodSalt),
+                [stateSalt],
+            );
+            assert.doesNotMatch(fs.readFileSync(path.join(prodClone.dir, "Pulumi.prod.yaml"), "utf8"), /encryptionsalt/);
+        } finally {
+            prodClone.remove();
         }
     });
 });
