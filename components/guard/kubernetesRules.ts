@@ -72,6 +72,7 @@ export function quantityBytes(quantity: string): number {
 }
 
 const resizeSteps = 'see docs/operations.md, "Resizing MinIO\'s volume"';
+const newVolumes = 'see docs/operations.md, "Moving MinIO to new volumes"';
 const secondStack = 'see docs/operations.md, "A second stack on the same cluster"';
 
 async function ownedElsewhere(
@@ -157,13 +158,17 @@ async function resize(olds: KubernetesGuardInputs, news: KubernetesGuardInputs, 
         const claim = await cluster.claim(namespace, after.claim);
         if (!claim) return [];
         if (!claim.storageClassName) {
-            return [`${key}: the claim ${after.claim} is bound to a volume without a StorageClass, which cannot grow; ${resizeSteps}`];
+            return [
+                `${key}: the claim ${after.claim} is bound to a volume without a StorageClass, which cannot grow; ` +
+                    `move MinIO to new, larger volumes: ${newVolumes}`,
+            ];
         }
         const storageClass = await cluster.storageClass(claim.storageClassName);
         if (!storageClass?.allowVolumeExpansion) {
             return [
                 `${key}: the claim ${after.claim}'s StorageClass ${claim.storageClassName} ` +
-                    `${storageClass ? "does not allow volume expansion (allowVolumeExpansion)" : "does not exist"}; ${resizeSteps}`,
+                    `${storageClass ? "does not allow volume expansion (allowVolumeExpansion)" : "does not exist"}; ` +
+                    `move MinIO to new, larger volumes: ${newVolumes}`,
             ];
         }
         return [];
@@ -175,9 +180,19 @@ async function resize(olds: KubernetesGuardInputs, news: KubernetesGuardInputs, 
         Array.from({ length: after.drivesPerPod }, (_, drive) => `data${drive + 1}-${after.statefulSet}-${pod}`),
     ).flat();
     const small: string[] = [];
+    let storageClassName: string | undefined;
     for (const name of claims) {
         const claim = await cluster.claim(namespace, name);
+        storageClassName ??= claim?.storageClassName;
         if (!claim || !(quantityBytes(claim.storage ?? "0") >= wanted)) small.push(name);
+    }
+    // Claims on a class that cannot expand never grow: the server refuses each patch (403).
+    const expandable = storageClassName ? (await cluster.storageClass(storageClassName))?.allowVolumeExpansion === true : false;
+    if (small.length > 0 && !expandable) {
+        return [
+            `${key}: distributed MinIO's claims are on ${storageClassName ? `the StorageClass ${storageClassName}, which does not allow volume expansion` : "volumes without a StorageClass"}, ` +
+                `so they cannot grow. Move MinIO to new, larger volumes: ${newVolumes}`,
+        ];
     }
     const statefulSetLeft = await cluster.statefulSetExists(namespace, after.statefulSet);
     if (small.length === 0 && !statefulSetLeft) return [];
@@ -197,10 +212,13 @@ export async function kubernetesProblems(
     olds: KubernetesGuardInputs | undefined,
     news: KubernetesGuardInputs,
     connect: () => ClusterView,
+    newMinioAllowed = false,
 ): Promise<string[]> {
     const sizeChanged = olds?.minio && news.minio && olds.minio.storageSize !== news.minio.storageSize;
     const placed = olds && olds.namespace === news.namespace && olds.appNamespace === news.appNamespace;
     if (placed && !sizeChanged && newPullSecretNamespaces(olds, news).length === 0) return [];
     const cluster = connect();
-    return [...(await collisions(olds, news, cluster)), ...(olds ? await resize(olds, news, cluster) : [])];
+    // With minioLayoutChange the operator moves the data to a new MinIO, whose claims are new: nothing grows.
+    const grown = olds && !newMinioAllowed ? await resize(olds, news, cluster) : [];
+    return [...(await collisions(olds, news, cluster)), ...grown];
 }

@@ -26,8 +26,22 @@ function layoutProblems(olds: Partial<StackGuardInputs>, news: StackGuardInputs)
     if (!bothMinio || previous === next || news.layoutChangeAllowed) return [];
     return [
         `orbit-registry:minioReplicas and orbit-registry:minioDrivesPerPod change this stack's MinIO from ${previous} to ${next}: ` +
-            `that deploys a new, empty MinIO. Move the data as docs/operations.md "Scaling out" shows, then ` +
-            `scripts/pulumi config set minioLayoutChange true`,
+            'that deploys a new, empty MinIO beside the old one. Follow docs/operations.md "Scaling out": unprotect the old ' +
+            "MinIO, scripts/pulumi config set minioLayoutChange true and up, copy the data across, then set it back to false and up",
+    ];
+}
+
+/** A new storageClass is a new claim, so a new, empty MinIO: refused unless asked for. */
+function storageClassProblems(olds: Partial<StackGuardInputs>, news: StackGuardInputs): string[] {
+    const [before, after] = [olds.kubernetes?.minio, news.kubernetes?.minio];
+    if (!before || !after || before.statefulSet !== after.statefulSet || news.layoutChangeAllowed) return [];
+    const [was, now] = [before.storageClass ?? "", after.storageClass ?? ""];
+    if (was === now) return [];
+    const named = (storageClass: string) => (storageClass ? JSON.stringify(storageClass) : '"" (the cluster\'s default)');
+    return [
+        `orbit-registry:storageClass = ${named(now)} (was ${named(was)}): a claim's StorageClass cannot change, so MinIO would get ` +
+            "new, empty claims, and up would stop half-way on the claim the old one leaves behind. Move the data as " +
+            'docs/operations.md "Moving MinIO to new volumes" shows (it sets minioLayoutChange true for the move)',
     ];
 }
 
@@ -37,11 +51,11 @@ export async function stackGuardProblems(
     news: StackGuardInputs,
     connect = (context?: string) => clusterView(context),
 ): Promise<string[]> {
-    const layout = layoutProblems(olds, news);
+    const layout = [...layoutProblems(olds, news), ...storageClassProblems(olds, news)];
     if (layout.length > 0 || !news.kubernetes) return layout;
     // A refused layout change aside, the cluster is read only where a change needs it.
     const kubernetes = news.kubernetes;
-    return kubernetesProblems(olds.kubernetes, kubernetes, () => connect(kubernetes.context));
+    return kubernetesProblems(olds.kubernetes, kubernetes, () => connect(kubernetes.context), news.layoutChangeAllowed);
 }
 
 /**

@@ -167,7 +167,8 @@ describe("Kubernetes day two on a real control plane: scaling out, resizing, a s
             const { problems } = await stack.up({ minioStorageSize: "80Gi" });
             assert.deepStrictEqual(problems, [
                 'orbit-registry:minioStorageSize = "80Gi" (was "50Gi"): the claim orbit-minio-data\'s StorageClass fixed ' +
-                    'does not allow volume expansion (allowVolumeExpansion); see docs/operations.md, "Resizing MinIO\'s volume"',
+                    "does not allow volume expansion (allowVolumeExpansion); move MinIO to new, larger volumes: " +
+                    'see docs/operations.md, "Moving MinIO to new volumes"',
             ]);
             // What the guard spares: the real server refusing the update half-way through `pulumi up`.
             const { objects } = await stack.plan({ minioStorageSize: "80Gi" });
@@ -201,6 +202,75 @@ describe("Kubernetes day two on a real control plane: scaling out, resizing, a s
             const claim = await plane.api.get("v1", "PersistentVolumeClaim", "orbit-minio-data", "day2-expand");
             assert.strictEqual(claim!.spec.resources.requests.storage, "80Gi");
             assert.strictEqual(claim!.metadata.uid, claimBefore!.metadata.uid, "the same claim");
+        });
+
+        it("says a pool on a class without expansion cannot grow, where growing each claim is what the server refuses", async () => {
+            const namespace = "day2-fixed-pool";
+            const stack = await newStack(
+                { namespace, appNamespace: "day2-fixed-pool-apps", storageClass: "fixed", minioReplicas: "4" },
+                [0, 1, 2, 3].map((i) => staticVolume(`day2-fixed-pool-${i}`, "100Gi", "fixed")),
+            );
+            await stack.up();
+            const { problems } = await stack.up({ minioStorageSize: "80Gi" });
+            assert.match(problems[0], /claims are on the StorageClass fixed, which does not allow volume expansion, so they cannot grow/);
+            assert.match(problems[0], /Move MinIO to new, larger volumes: see docs\/operations\.md, "Moving MinIO to new volumes"$/);
+            // The step the old message asked for: the server refuses it.
+            const claim = (await plane.api.get("v1", "PersistentVolumeClaim", "data1-orbit-minio-pool-0", namespace))!;
+            await assert.rejects(
+                plane.api.apply({
+                    apiVersion: "v1",
+                    kind: "PersistentVolumeClaim",
+                    metadata: { name: claim.metadata.name, namespace },
+                    spec: { ...claim.spec, resources: { requests: { storage: "80Gi" } } },
+                }),
+                /only dynamically provisioned pvc can be resized/,
+            );
+        });
+
+        it("moves MinIO to another StorageClass by the documented steps, after refusing the change the provider would get stuck on", async () => {
+            const namespace = "day2-class";
+            const stack = await newStack({ namespace, appNamespace: "day2-class-apps", storageClass: "fixed" }, [
+                staticVolume("day2-class-fixed", "100Gi", "fixed"),
+                staticVolume("day2-class-expandable", "100Gi", "expandable"),
+            ]);
+            await stack.up();
+            const claimOf = () => plane.api.get("v1", "PersistentVolumeClaim", "orbit-minio-data", namespace);
+            const jobBefore = stack.live("Job", "orbit-registry-kubernetes-minio-provisioner-job");
+            // What a user tries first: unprotect as the engine's hint says, then a new class.
+            stack.deployer.unprotect(stack.resource("StatefulSet", "orbit-minio"));
+            stack.deployer.unprotect(stack.resource("PersistentVolumeClaim", "orbit-minio-data"));
+            const { problems } = await stack.up({ storageClass: "expandable" });
+            assert.match(problems[0], /^orbit-registry:storageClass = "expandable" \(was "fixed"\): a claim's StorageClass cannot change/);
+            // What the guard spares: the claim replaced, the old one kept by retainOnDelete, the new one refused.
+            const { objects } = await stack.plan({ storageClass: "expandable" });
+            await assert.rejects(stack.deployer.deploy(objects), /persistentvolumeclaims "orbit-minio-data" already exists/);
+            assert.strictEqual((await claimOf())!.spec.storageClassName, "fixed");
+
+            // docs/operations.md "Moving MinIO to new volumes" (the backup and restore are the backup suite's).
+            for (const [kind, apiVersion, name] of [
+                ["StatefulSet", "apps/v1", "orbit-minio"],
+                ["PersistentVolumeClaim", "v1", "orbit-minio-data"],
+            ]) {
+                await stack.deployer.deleteAndWait({ apiVersion, kind, metadata: { name, namespace } });
+            }
+            const gone = await stack.deployer.refresh();
+            assert.ok(gone.length >= 1, "the refresh sees the deleted objects gone");
+            const moved = await stack.up({ storageClass: "expandable", minioLayoutChange: "true" });
+            assert.deepStrictEqual(moved.problems, []);
+            const claim = (await claimOf())!;
+            assert.strictEqual(claim.spec.storageClassName, "expandable");
+            assert.strictEqual(claim.status.phase, "Bound");
+            const job = stack.live("Job", "orbit-registry-kubernetes-minio-provisioner-job");
+            assert.notStrictEqual(job.metadata.name, jobBefore.metadata.name, "the provisioning Job ran again for the new MinIO");
+            const done = await stack.up({ minioLayoutChange: "false" });
+            assert.deepStrictEqual(done.problems, []);
+            const after = await stack.plan();
+            const changed = await stack.deployer.deploy(after.objects);
+            assert.deepStrictEqual(
+                changed.filter((step) => step.step !== "same").map((step) => step.resource),
+                [],
+                "then nothing changes",
+            );
         });
 
         it("grows a distributed pool through the documented steps: each claim, then the StatefulSet without its pods", async () => {

@@ -160,7 +160,11 @@ describe("changing the MinIO layout of an existing stack", () => {
         assert.strictEqual(failures.length, 1);
         assert.match(failures[0].reason, /orbit-registry:minioReplicas and orbit-registry:minioDrivesPerPod change this stack's MinIO/);
         assert.match(failures[0].reason, /from minio:1x1 to minio:4x1: that deploys a new, empty MinIO/);
-        assert.match(failures[0].reason, /scripts\/pulumi config set minioLayoutChange true/);
+        // In the order docs/operations.md "Scaling out" gives: the new layout is deployed, then the data moves.
+        assert.match(
+            failures[0].reason,
+            /unprotect the old MinIO, scripts\/pulumi config set minioLayoutChange true and up, copy the data across, then set it back to false and up$/,
+        );
     });
 
     it("goes ahead with minioLayoutChange, on a new stack, when the layout is unchanged, and between MinIO and S3", async () => {

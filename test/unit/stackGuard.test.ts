@@ -95,7 +95,7 @@ describe("the stack's guard on the Kubernetes target (its rules, on a fake clust
     });
 
     it("reads nothing from the cluster when neither the namespaces nor the size change", async () => {
-        assert.deepStrictEqual(await problems(inputs(kubernetes()), inputs(kubernetes({}, { storageClass: "other" }))), []);
+        assert.deepStrictEqual(await problems(inputs(kubernetes()), inputs(kubernetes({ context: "other" }))), []);
         assert.strictEqual(cluster.reads, 0);
     });
 
@@ -208,7 +208,8 @@ describe("the stack's guard on the Kubernetes target (its rules, on a fake clust
             cluster.storageClasses.set("standard", false);
             assert.deepStrictEqual(await grow(), [
                 'orbit-registry:minioStorageSize = "80Gi" (was "50Gi"): the claim orbit-minio-data\'s StorageClass standard ' +
-                    'does not allow volume expansion (allowVolumeExpansion); see docs/operations.md, "Resizing MinIO\'s volume"',
+                    "does not allow volume expansion (allowVolumeExpansion); move MinIO to new, larger volumes: " +
+                    'see docs/operations.md, "Moving MinIO to new volumes"',
             ]);
             cluster.storageClasses.delete("standard");
             assert.match((await grow())[0], /StorageClass standard does not exist/);
@@ -237,6 +238,7 @@ describe("the stack's guard on the Kubernetes target (its rules, on a fake clust
             const pool = { pods: 4, drivesPerPod: 1, statefulSet: "orbit-minio-pool", claim: undefined };
             const claims = [0, 1, 2, 3].map((pod) => `data1-orbit-minio-pool-${pod}`);
             for (const claim of claims) cluster.claims.set(claim, { storageClassName: "expandable", storage: "50Gi" });
+            cluster.storageClasses.set("expandable", true);
             cluster.statefulSets.add("orbit-minio-pool");
             const [refused] = await grow(pool);
             assert.match(
@@ -251,6 +253,26 @@ describe("the stack's guard on the Kubernetes target (its rules, on a fake clust
             assert.deepStrictEqual(await grow(pool), []);
         });
 
+        it("says a pool's claims on a class that cannot expand cannot grow, instead of asking to grow each (which the server refuses)", async () => {
+            const pool = { pods: 4, drivesPerPod: 1, statefulSet: "orbit-minio-pool", claim: undefined };
+            for (const pod of [0, 1, 2, 3])
+                cluster.claims.set(`data1-orbit-minio-pool-${pod}`, { storageClassName: "fixed", storage: "50Gi" });
+            cluster.storageClasses.set("fixed", false);
+            cluster.statefulSets.add("orbit-minio-pool");
+            const [refused, ...rest] = await grow(pool);
+            assert.deepStrictEqual(rest, []);
+            assert.match(refused, /the StorageClass fixed, which does not allow volume expansion, so they cannot grow/);
+            assert.match(refused, /Move MinIO to new, larger volumes: see docs\/operations\.md, "Moving MinIO to new volumes"$/);
+            assert.doesNotMatch(refused, /Grow each claim/);
+        });
+
+        it("lets the move to new volumes through with minioLayoutChange: the new MinIO's claims are new", async () => {
+            const pool = { pods: 4, drivesPerPod: 1, statefulSet: "orbit-minio-pool", claim: undefined };
+            const news = inputs(kubernetes({}, { ...pool, storageSize: "80Gi", storageClass: "bigger" }), "minio:4x1");
+            news.layoutChangeAllowed = true;
+            assert.deepStrictEqual(await problems(inputs(kubernetes({}, pool), "minio:4x1"), news), []);
+        });
+
         it("leaves a new layout's size alone (a new MinIO's claims are new)", async () => {
             const news = inputs(
                 kubernetes({}, { storageSize: "80Gi", pods: 4, statefulSet: "orbit-minio-pool", claim: undefined }),
@@ -258,6 +280,38 @@ describe("the stack's guard on the Kubernetes target (its rules, on a fake clust
             );
             news.layoutChangeAllowed = true;
             assert.deepStrictEqual(await problems(inputs(kubernetes()), news), []);
+        });
+    });
+
+    describe("changing storageClass", () => {
+        it("refuses a new class for MinIO's claims at preview, without reading the cluster, naming the way out", async () => {
+            const refused = await problems(inputs(kubernetes()), inputs(kubernetes({}, { storageClass: "fast" })));
+            assert.deepStrictEqual(refused, [
+                'orbit-registry:storageClass = "fast" (was "" (the cluster\'s default)): a claim\'s StorageClass cannot change, ' +
+                    "so MinIO would get new, empty claims, and up would stop half-way on the claim the old one leaves behind. " +
+                    'Move the data as docs/operations.md "Moving MinIO to new volumes" shows (it sets minioLayoutChange true for the move)',
+            ]);
+            assert.strictEqual(cluster.reads, 0);
+            const pool = { pods: 4, statefulSet: "orbit-minio-pool", claim: undefined, storageClass: "fast" };
+            assert.match(
+                (
+                    await problems(
+                        inputs(kubernetes({}, pool), "minio:4x1"),
+                        inputs(kubernetes({}, { ...pool, storageClass: "" }), "minio:4x1"),
+                    )
+                )[0],
+                /^orbit-registry:storageClass = "" \(the cluster's default\) \(was "fast"\)/,
+            );
+        });
+
+        it("goes ahead with minioLayoutChange, and when the class stays", async () => {
+            const news = inputs(kubernetes({}, { storageClass: "fast" }));
+            news.layoutChangeAllowed = true;
+            assert.deepStrictEqual(await problems(inputs(kubernetes()), news), []);
+            assert.deepStrictEqual(
+                await problems(inputs(kubernetes({}, { storageClass: "fast" })), inputs(kubernetes({}, { storageClass: "fast" }))),
+                [],
+            );
         });
     });
 

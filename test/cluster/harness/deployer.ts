@@ -113,13 +113,17 @@ export class Deployer {
             const oldObject = previous && { ...previous.declared, metadata: { ...previous.declared.metadata, name: previous.name } };
             const name = entry.object.metadata?.name ?? (previous && replace.length === 0 ? previous.name : autoname(entry.resource));
             const object: KubeObject = { ...entry.object, metadata: { ...entry.object.metadata, name } };
-            if (oldObject && replace.length > 0) {
+            // A replaced object that retainOnDelete keeps stays in the cluster: the engine only forgets it.
+            if (oldObject && replace.length > 0 && !previous.retainOnDelete) {
                 const sameObject = oldObject.metadata.name === name && oldObject.metadata.namespace === object.metadata.namespace;
                 if (sameObject) await this.deleteAndWait(oldObject);
                 else replacedLater.push(oldObject);
             }
-            // The provider creates what its state lacks, and fails where the object exists already.
-            if (!previous && (await this.api.get(object.apiVersion, object.kind, name, object.metadata.namespace))) {
+            // The provider creates what its state lacks (or replaces), and fails where the object exists already.
+            const creating = !previous || replace.length > 0;
+            if (creating && (await this.api.get(object.apiVersion, object.kind, name, object.metadata.namespace))) {
+                // A replacement's delete step already took the old object out of the state: the stack is stuck.
+                this.state.delete(entry.resource);
                 throw new AlreadyExistsError(`${object.kind.toLowerCase()}s "${name}" already exists (${entry.resource})`);
             }
             // Like the engine, a failed update leaves the new inputs in the state.
@@ -142,6 +146,19 @@ export class Deployer {
         return steps;
     }
 
+    /** `pulumi refresh`: what is gone from the cluster leaves the state, so the next deploy creates it anew. */
+    async refresh(): Promise<string[]> {
+        const gone: string[] = [];
+        for (const [resource, deployed] of this.state) {
+            const { apiVersion, kind, metadata } = deployed.declared;
+            if (!(await this.api.get(apiVersion, kind, deployed.name, metadata?.namespace))) {
+                this.state.delete(resource);
+                gone.push(resource);
+            }
+        }
+        return gone;
+    }
+
     /** Server-side applies every deployed object again, unchanged: what the server changes is drift. */
     async reapply(objects: StackObject[]): Promise<AppliedObject[]> {
         const applied: AppliedObject[] = [];
@@ -158,7 +175,8 @@ export class Deployer {
         return applied;
     }
 
-    private async deleteAndWait(object: KubeObject): Promise<void> {
+    /** Deletes `object` in the foreground and waits until it is gone (the provider's delete; kubectl delete --wait). */
+    async deleteAndWait(object: KubeObject): Promise<void> {
         const path = await this.api.objectPath(object);
         await this.api.request("DELETE", path, { propagationPolicy: "Foreground" });
         const { apiVersion, kind, metadata } = object;
