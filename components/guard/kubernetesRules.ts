@@ -189,8 +189,11 @@ async function resize(olds: KubernetesGuardInputs, news: KubernetesGuardInputs, 
     // Claims on a class that cannot expand never grow: the server refuses each patch (403).
     const expandable = storageClassName ? (await cluster.storageClass(storageClassName))?.allowVolumeExpansion === true : false;
     if (small.length > 0 && !expandable) {
+        const where = storageClassName
+            ? `the StorageClass ${storageClassName}, which does not allow volume expansion`
+            : "volumes without a StorageClass";
         return [
-            `${key}: distributed MinIO's claims are on ${storageClassName ? `the StorageClass ${storageClassName}, which does not allow volume expansion` : "volumes without a StorageClass"}, ` +
+            `${key}: distributed MinIO's claims are on ${where}, ` +
                 `so they cannot grow. Move MinIO to new, larger volumes: ${newVolumes}`,
         ];
     }

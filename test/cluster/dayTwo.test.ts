@@ -227,7 +227,7 @@ describe("Kubernetes day two on a real control plane: scaling out, resizing, a s
             );
         });
 
-        it("moves MinIO to another StorageClass by the documented steps, after refusing the change the provider would get stuck on", async () => {
+        it("moves MinIO to another StorageClass by the documented steps, after refusing what the provider gets stuck on", async () => {
             const namespace = "day2-class";
             const stack = await newStack({ namespace, appNamespace: "day2-class-apps", storageClass: "fixed" }, [
                 staticVolume("day2-class-fixed", "100Gi", "fixed"),

@@ -173,7 +173,7 @@ describe("every documented command on the project's local state, from a new shel
         }
     });
 
-    it("scripts/pulumi up --stack prod on a fresh clone: creates prod on the local state, dev stays selected, the clone stays clean", () => {
+    it("scripts/pulumi up --stack prod in a fresh clone: prod created on the local state, dev still selected, the clone clean", () => {
         const prodClone = new FreshClone();
         try {
             prodClone.run("npm run --silent up:dev -- --yes");
