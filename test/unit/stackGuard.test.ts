@@ -253,7 +253,7 @@ describe("the stack's guard on the Kubernetes target (its rules, on a fake clust
             assert.deepStrictEqual(await grow(pool), []);
         });
 
-        it("says a pool's claims on a class without expansion cannot grow, instead of asking to grow each (the server refuses)", async () => {
+        it("says a pool's claims on a class without expansion cannot grow, not to grow each (the server refuses)", async () => {
             const pool = { pods: 4, drivesPerPod: 1, statefulSet: "orbit-minio-pool", claim: undefined };
             for (const pod of [0, 1, 2, 3])
                 cluster.claims.set(`data1-orbit-minio-pool-${pod}`, { storageClassName: "fixed", storage: "50Gi" });
