@@ -31,3 +31,26 @@ export const names = {
     /** The Secret in the apps' namespace with their ORBIT_REGISTRY_* environment. */
     appCredentialsSecret: "orbit-registry-credentials",
 } as const;
+
+/** The Docker target's containers, volume and network, with dockerNameSuffix appended (none: the names above). */
+export function dockerNames(suffix = "") {
+    const named = (name: string) => (suffix ? `${name}-${suffix}` : name);
+    return {
+        minio: named(names.minio),
+        minioData: named(names.minioData),
+        registry: named(names.registry),
+        registryPull: named(names.registryPull),
+        registryMirror: named(names.registryMirror),
+        internalNetwork: named(names.internalNetwork),
+    };
+}
+export type DockerNames = ReturnType<typeof dockerNames>;
+
+/**
+ * A Docker stack's names, from its registryInternalUrl output (`orbit-registry[-suffix]:5000`, the
+ * registry's name on its networks); undefined for a Kubernetes stack.
+ */
+export function dockerNamesOfUrl(registryInternalUrl: string): DockerNames | undefined {
+    const match = new RegExp(`^${names.registry}(?:-([a-z0-9-]+))?:\\d+$`).exec(registryInternalUrl);
+    return match ? dockerNames(match[1] ?? "") : undefined;
+}

@@ -68,6 +68,10 @@ export interface DockerConfig {
     dockerHost?: string;
     /** Prometheus on the registry's Docker networks may scrape the registry and MinIO (never published). */
     metrics: boolean;
+    /** Appended to every container, volume and network name, so a second stack fits on the same host. */
+    nameSuffix: string;
+    /** Take over the volume and bucket an earlier deployment left behind: the bucket is imported. */
+    adoptData: boolean;
 }
 
 /** The Kubernetes target. */
@@ -143,6 +147,8 @@ const keyRules = {
     dockerNetwork: rules.optionalDockerNetwork,
     dockerHost: rules.anyString,
     dockerMetrics: rules.boolean,
+    dockerNameSuffix: rules.optional(rules.dnsLabel),
+    adoptData: rules.boolean,
     namespace: rules.dnsLabel,
     appNamespace: rules.dnsLabel,
     kubeContext: rules.anyString,
@@ -292,6 +298,10 @@ export function parseConfig(raw: RawConfig, secretKeys: ReadonlySet<string> = ne
             ),
         );
     }
+    if (raw.target === "kubernetes") {
+        if (raw.dockerNameSuffix) problems.push(describe("dockerNameSuffix", raw.dockerNameSuffix, "empty on the kubernetes target"));
+        if (raw.adoptData === "true") problems.push(describe("adoptData", raw.adoptData, "false on the kubernetes target"));
+    }
     if (raw.target === "docker" && raw.gcSchedule && !rules.cronSchedule(raw.gcSchedule)) {
         problems.push(
             describe("gcSchedule", raw.gcSchedule, 'empty on the docker target: run "npm run gc -- --stack <stack>" from the host\'s cron'),
@@ -397,6 +407,8 @@ function typedConfig(raw: Record<ConfigKey, string>): OrbitRegistryConfig {
                       dockerNetwork: optionalText("dockerNetwork"),
                       dockerHost: optionalText("dockerHost"),
                       metrics: raw.dockerMetrics === "true",
+                      nameSuffix: raw.dockerNameSuffix ?? "",
+                      adoptData: raw.adoptData === "true",
                   },
               }
             : {

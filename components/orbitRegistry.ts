@@ -12,7 +12,8 @@ import { DockerTarget } from "./docker/target";
 import { KubernetesTarget } from "./kubernetes/target";
 import { StackGuard, stackOwner } from "./guard/stackGuard";
 import { KubernetesGuardInputs } from "./guard/kubernetesRules";
-import { names } from "../common/names";
+import { DockerGuardInputs } from "./guard/dockerRules";
+import { dockerNames, names } from "../common/names";
 import { StoragePlan } from "./storage";
 
 /** The stack outputs Orbit's apps and operators read. */
@@ -58,6 +59,7 @@ export class OrbitRegistry extends pulumi.ComponentResource {
                     config.target === "kubernetes"
                         ? kubernetesGuardInputs(config.kubernetes, config.storage === "minio", config.pull?.secretNamespaces)
                         : undefined,
+                docker: config.target === "docker" ? dockerGuardInputs(config) : undefined,
             },
             { parent: this },
         );
@@ -103,7 +105,10 @@ export class OrbitRegistry extends pulumi.ComponentResource {
 
         // The address Orbit's apps push to: the registry's name on the compose network (Docker), or
         // the TLS Ingress that every client uses (Kubernetes).
-        const appRegistryUrl = config.target === "docker" ? DockerRegistry.internalUrl : config.kubernetes.ingressHost;
+        const appRegistryUrl =
+            config.target === "docker"
+                ? DockerRegistry.internalUrl(dockerNames(config.docker.nameSuffix).registry)
+                : config.kubernetes.ingressHost;
         const appEnv = pulumi
             .all([credentials.accessAt(appRegistryUrl), pullSideAddresses(config)])
             .apply(([access, addresses]) => appEnvironment(access, addresses));
@@ -162,6 +167,33 @@ function kubernetesGuardInputs(cluster: KubernetesConfig, withMinio: boolean, pu
                   claim: layout.distributed ? undefined : names.minioData,
               }
             : undefined,
+    };
+}
+
+/** What the guard checks on the Docker host: the names the stack creates and the ports it publishes. */
+function dockerGuardInputs(config: OrbitRegistryConfig & { target: "docker" }): DockerGuardInputs {
+    const host = config.docker;
+    const named = dockerNames(host.nameSuffix);
+    const minio = config.storage === "minio";
+    const port = (key: string, value: number) => ({ key, address: host.bindAddress, port: value });
+    return {
+        ...(host.dockerHost ? { host: host.dockerHost } : {}),
+        suffix: host.nameSuffix,
+        containers: [
+            ...(minio ? [named.minio] : []),
+            named.registry,
+            ...(config.pull ? [named.registryPull] : []),
+            ...(config.mirror ? [named.registryMirror] : []),
+        ],
+        network: named.internalNetwork,
+        ...(minio ? { volume: named.minioData } : {}),
+        ports: [
+            port("registryPort", host.registryPort),
+            ...(minio ? [port("minioApiPort", host.minioApiPort), port("minioConsolePort", host.minioConsolePort)] : []),
+            ...(config.pull ? [port("pullPort", config.pull.port)] : []),
+            ...(config.mirror ? [port("mirrorPort", config.mirror.port)] : []),
+        ],
+        adoptData: host.adoptData,
     };
 }
 

@@ -3,7 +3,7 @@ import type { PullSideAddresses } from "./appEnv";
 import type { OrbitRegistryConfig } from "./config";
 import type { Credentials } from "./credentials";
 import { hostAddress } from "./docker/hostAddress";
-import { names } from "../common/names";
+import { dockerNames, names } from "../common/names";
 import { distributionContainer } from "../common/upstream";
 
 /**
@@ -16,7 +16,7 @@ export function pullSideAddresses(config: OrbitRegistryConfig): PullSideAddresse
     if (config.target === "docker") {
         return {
             pullUrl: config.pull && hostAddress(config.docker.bindAddress, config.pull.port),
-            mirrorUrl: config.mirror && `${names.registryMirror}:${mirrorPort}`,
+            mirrorUrl: config.mirror && `${dockerNames(config.docker.nameSuffix).registryMirror}:${mirrorPort}`,
         };
     }
     return {

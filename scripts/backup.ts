@@ -14,7 +14,7 @@ import { copyInContainer } from "../operations/backupContainer";
 import { jobFromBackupCronJob } from "../operations/backupJob";
 import { backupCronJobIn, backupSettings } from "./backupOutputs";
 import { kubernetesNamespace } from "./clusterJob";
-import { defaultMcImage, option, readStackOutputs } from "./stackOutputs";
+import { defaultMcImage, dockerNamesOf, option, readStackOutputs } from "./stackOutputs";
 
 async function main(args: string[]) {
     const outputs = readStackOutputs(args);
@@ -37,7 +37,7 @@ async function main(args: string[]) {
         target: { ...parseBackupTarget(backup.target), accessKey: backup.targetAccessKey, secretKey: backup.targetSecretKey },
         prune,
         mcImage: option(args, "--mc-image") ?? defaultMcImage(),
-        network: names.internalNetwork,
+        network: dockerNamesOf(outputs).internalNetwork,
     });
     process.stdout.write(report);
 }

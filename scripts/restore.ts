@@ -19,7 +19,7 @@ import { provisionDockerMinio } from "../operations/dockerProvision";
 import { DockerRegistryControl } from "../operations/dockerRegistryControl";
 import { backupCronJobIn, backupSettings } from "./backupOutputs";
 import { kubernetesNamespace } from "./clusterJob";
-import { defaultMcImage, dockerControl, option, readStackOutputs } from "./stackOutputs";
+import { defaultMcImage, dockerControl, dockerNamesOf, option, readStackOutputs } from "./stackOutputs";
 
 async function main(args: string[]) {
     const fromUrl = option(args, "--from");
@@ -52,21 +52,22 @@ async function main(args: string[]) {
         }
         return;
     }
+    const named = dockerNamesOf(outputs);
     const control = dockerControl(outputs, args);
     // The backup identity may only read: a restore writes as the registry does.
     const registryStorage = await control.storageAccess();
     // A MinIO on a new volume has neither the bucket nor the users: as the stack declares them.
-    const mirror = await new DockerRegistryControl({ container: names.registryMirror, network: "", bucket: "", mcImage: "" })
+    const mirror = await new DockerRegistryControl({ container: named.registryMirror, network: "", bucket: "", mcImage: "" })
         .storageAccess()
         .catch(() => undefined);
     await provisionDockerMinio({
         mirror: mirror && { ...mirror, bucket: mirrorBucketName(String(outputs.bucketName)) },
-        minioContainer: names.minio,
+        minioContainer: named.minio,
         registry: registryStorage,
         bucket: String(outputs.bucketName),
         backup: { accessKey: backup.sourceAccessKey, secretKey: backup.sourceSecretKey },
         mcImage: option(args, "--mc-image") ?? defaultMcImage(),
-        network: names.internalNetwork,
+        network: named.internalNetwork,
     });
     const report = await copyInContainer({
         mode: "restore",
@@ -74,7 +75,7 @@ async function main(args: string[]) {
         target: { ...from, accessKey: backup.targetAccessKey, secretKey: backup.targetSecretKey },
         prune: false,
         mcImage: option(args, "--mc-image") ?? defaultMcImage(),
-        network: names.internalNetwork,
+        network: named.internalNetwork,
     });
     process.stdout.write(report);
     await control.restart();

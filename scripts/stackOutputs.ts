@@ -5,7 +5,7 @@ import { parse } from "yaml";
 import type { RetentionRules } from "../common/retention";
 import { RegistryCredentials } from "../common/registryApi";
 import { DockerRegistryControl } from "../operations/dockerRegistryControl";
-import { names } from "../common/names";
+import { DockerNames, dockerNamesOfUrl } from "../common/names";
 
 /** The value after `flag` on the command line, if any. */
 export function option(args: string[], flag: string): string | undefined {
@@ -98,12 +98,20 @@ export function retentionRules(outputs: Record<string, unknown>, args: string[])
     };
 }
 
+/** The Docker stack's container, volume and network names, as its registryInternalUrl gives them (dockerNameSuffix). */
+export function dockerNamesOf(outputs: Record<string, unknown>): DockerNames {
+    const found = dockerNamesOfUrl(String(outputs.registryInternalUrl ?? ""));
+    if (!found) throw new Error(`registryInternalUrl ${JSON.stringify(outputs.registryInternalUrl)} is not a Docker stack's registry`);
+    return found;
+}
+
 /** The Docker target's registry (and pull endpoint) as the stack's outputs and the command line name them. */
 export function dockerControl(outputs: Record<string, unknown>, args: string[]): DockerRegistryControl {
+    const named = dockerNamesOf(outputs);
     return new DockerRegistryControl({
-        container: names.registry,
-        pullContainer: names.registryPull,
-        network: names.internalNetwork,
+        container: named.registry,
+        pullContainer: named.registryPull,
+        network: named.internalNetwork,
         bucket: String(outputs.bucketName),
         mcImage: option(args, "--mc-image") ?? defaultMcImage(),
     });

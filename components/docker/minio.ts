@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { MinioCredentials } from "../credentials";
-import { names } from "../../common/names";
+import type { DockerNames } from "../../common/names";
 import { RegistryStorage } from "../storage";
 import { minioContainer, minioServerArgs } from "../../common/upstream";
 import { bashHttpCheck } from "./healthcheck";
@@ -17,6 +17,10 @@ export interface DockerMinioArgs {
     credentials: MinioCredentials;
     bucketName: string;
     network: pulumi.Input<string>;
+    /** The stack's container, volume and network names (dockerNameSuffix). */
+    names: DockerNames;
+    /** adoptData: the bucket an earlier deployment left in the volume is imported, not created. */
+    adoptData: boolean;
     protectData: boolean;
     /** /minio/v2/metrics/cluster without a bearer token (dockerMetrics). */
     publicMetrics: boolean;
@@ -53,6 +57,7 @@ export class DockerMinio extends pulumi.ComponentResource implements RegistrySto
         const publicUrl = args.publicEndpoint ? new URL(args.publicEndpoint) : undefined;
         // Presigned URLs are signed for host:port, so inside Docker MinIO listens on the port clients use.
         const apiPort = publicUrl ? args.apiHostPort : minioContainer.apiPort;
+        const { names } = args;
         const aliases = publicUrl ? [names.minio, publicUrl.hostname] : [names.minio];
         this.volume = new docker.Volume(
             `${name}-data`,
@@ -111,6 +116,7 @@ export class DockerMinio extends pulumi.ComponentResource implements RegistrySto
                         ? { bucketName: args.mirrorBucketName, identity: credentials.mirrorIdentity }
                         : undefined,
                 protectData: args.protectData,
+                adopt: args.adoptData,
                 after: [this.container],
             },
             // Until 0.2 the bucket was a sibling of this component; the alias keeps existing stacks' (protected) bucket.

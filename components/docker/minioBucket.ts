@@ -18,6 +18,11 @@ export interface MinioBucketArgs {
     /** With the Docker Hub mirror: its bucket and the only user that may use it. */
     mirror?: { bucketName: string; identity: S3Keys };
     protectData: boolean;
+    /**
+     * adoptData: the buckets exist already, in a volume an earlier deployment left; the engine imports
+     * them (a no-op for a bucket the state has, whose id is its name).
+     */
+    adopt?: boolean;
     /** Resources that must exist first, e.g. the healthy MinIO container. */
     after: pulumi.Input<pulumi.Resource>[];
 }
@@ -48,7 +53,12 @@ export class MinioBucket extends pulumi.ComponentResource {
             `${name}-bucket`,
             // Unprotected data goes with the stack: `pulumi destroy` empties the bucket instead of failing on it.
             { bucket: args.bucketName, acl: "private", forceDestroy: !args.protectData },
-            { ...childOpts, protect: args.protectData, retainOnDelete: args.protectData },
+            {
+                ...childOpts,
+                protect: args.protectData,
+                retainOnDelete: args.protectData,
+                ...(args.adopt ? { import: args.bucketName } : {}),
+            },
         );
         const policy = new minio.IamPolicy(
             `${name}-registry-policy`,
@@ -106,7 +116,12 @@ export class MinioBucket extends pulumi.ComponentResource {
             `${name}-mirror-bucket`,
             // Protected like the registry's: a lost cache costs a week of slow builds, and its data goes with protectData.
             { bucket: mirror.bucketName, acl: "private", forceDestroy: !args.protectData },
-            { ...childOpts, protect: args.protectData, retainOnDelete: args.protectData },
+            {
+                ...childOpts,
+                protect: args.protectData,
+                retainOnDelete: args.protectData,
+                ...(args.adopt ? { import: mirror.bucketName } : {}),
+            },
         );
         const user = userWithPolicy(
             `${name}-mirror`,

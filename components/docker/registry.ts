@@ -1,13 +1,12 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { names } from "../../common/names";
 import { storageHealthCheck } from "../registryConfig";
 import { RegistryFiles } from "../registryFiles";
 import { distributionContainer } from "../../common/upstream";
 
 export interface DockerRegistryArgs {
-    /** The container's name and its alias on every network: names.registry, registryPull or registryMirror. */
-    containerName?: string;
+    /** The container's name and its alias on every network: the stack's registry, registryPull or registryMirror. */
+    containerName: string;
     image: string;
     bindAddress: string;
     hostPort: number;
@@ -24,15 +23,17 @@ export interface DockerRegistryArgs {
 /** Docker Distribution in a container, configured by files uploaded into it. */
 export class DockerRegistry extends pulumi.ComponentResource {
     readonly container: docker.Container;
-    /** Where containers on its networks reach it. */
-    static readonly internalUrl = `${names.registry}:${distributionContainer.httpPort}`;
+    /** Where containers on its networks reach the container `containerName`. */
+    static internalUrl(containerName: string): string {
+        return `${containerName}:${distributionContainer.httpPort}`;
+    }
 
     constructor(name: string, args: DockerRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("orbit:registry:DockerRegistry", name, {}, opts);
         const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
         const { httpPort, debugPort, healthPath } = distributionContainer;
         const { files } = args;
-        const containerName = args.containerName ?? names.registry;
+        const { containerName } = args;
 
         this.container = new docker.Container(
             `${name}-container`,

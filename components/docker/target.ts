@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BackupOutput, backupOutput } from "../backupOutput";
 import { DockerConfig } from "../config";
 import { deployedOutputs, DeployedRegistry, TargetArgs } from "../deployedRegistry";
-import { names } from "../../common/names";
+import { dockerNames } from "../../common/names";
 import { RegistryFiles, registryFiles } from "../registryFiles";
 import { distributionConfigDir, distributionContainer } from "../../common/upstream";
 import { hostAddress } from "./hostAddress";
@@ -23,10 +23,11 @@ export class DockerTarget extends pulumi.ComponentResource implements DeployedRe
         const { common, target: dockerConfig, credentials } = args;
         const provider = new docker.Provider(`${name}-docker`, { host: dockerConfig.dockerHost }, { parent: this });
         const childOpts = { parent: this, providers: { docker: provider } };
+        const named = dockerNames(dockerConfig.nameSuffix);
 
         const network = new docker.Network(
             `${name}-network`,
-            { name: names.internalNetwork, driver: "bridge" },
+            { name: named.internalNetwork, driver: "bridge" },
             { parent: this, provider },
         );
 
@@ -43,6 +44,8 @@ export class DockerTarget extends pulumi.ComponentResource implements DeployedRe
                           credentials: args.storage.credentials,
                           bucketName: common.bucketName,
                           network: network.name,
+                          names: named,
+                          adoptData: dockerConfig.adoptData,
                           protectData: common.protectData,
                           publicMetrics: dockerConfig.metrics,
                           publicEndpoint: args.storage.publicEndpoint,
@@ -79,7 +82,7 @@ export class DockerTarget extends pulumi.ComponentResource implements DeployedRe
             );
         instance(
             "registry",
-            names.registry,
+            named.registry,
             dockerConfig.registryPort,
             registryFiles(credentials, storage, { ...settings, eventsUrl: common.eventsUrl }),
             storage.ready,
@@ -96,7 +99,7 @@ export class DockerTarget extends pulumi.ComponentResource implements DeployedRe
                 ...settings,
                 role: "pull",
             });
-            instance("pull", names.registryPull, common.pull.port, files, storage.ready);
+            instance("pull", named.registryPull, common.pull.port, files, storage.ready);
         }
         const mirrorStorage = storage instanceof DockerMinio ? storage.mirror : undefined;
         if (common.mirror && mirrorStorage) {
@@ -106,11 +109,11 @@ export class DockerTarget extends pulumi.ComponentResource implements DeployedRe
                 role: "mirror",
                 proxy: { remoteUrl: upstream, ttl, username, password },
             });
-            instance("mirror", names.registryMirror, common.mirror.port, files, mirrorStorage.ready);
+            instance("mirror", named.registryMirror, common.mirror.port, files, mirrorStorage.ready);
         }
 
         this.registryUrl = pulumi.output(hostAddress(dockerConfig.bindAddress, dockerConfig.registryPort));
-        this.registryInternalUrl = pulumi.output(DockerRegistry.internalUrl);
+        this.registryInternalUrl = pulumi.output(DockerRegistry.internalUrl(named.registry));
         this.minioEndpoint = storage.endpoint;
         this.bucketName = storage.bucketName;
         const readerIdentity = args.storage.kind === "minio" ? args.storage.credentials.readerIdentity : undefined;

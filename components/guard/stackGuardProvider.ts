@@ -1,5 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { clusterView } from "./clusterView";
+import { DockerGuardInputs, dockerProblems, DockerView } from "./dockerRules";
+import { dockerView } from "./dockerView";
 import { KubernetesGuardInputs, kubernetesProblems } from "./kubernetesRules";
 
 /*
@@ -16,6 +18,8 @@ export interface StackGuardInputs {
     layoutChangeAllowed: boolean;
     /** The Kubernetes target's fixed names and MinIO claims; absent on Docker. */
     kubernetes?: KubernetesGuardInputs;
+    /** The Docker target's names and published ports; absent on Kubernetes. */
+    docker?: DockerGuardInputs;
 }
 
 /** A new MinIO layout is a new, empty MinIO: refused unless asked for. */
@@ -50,9 +54,13 @@ export async function stackGuardProblems(
     olds: Partial<StackGuardInputs>,
     news: StackGuardInputs,
     connect = (context?: string) => clusterView(context),
+    connectDocker = (host?: string): DockerView => dockerView(host),
 ): Promise<string[]> {
     const layout = [...layoutProblems(olds, news), ...storageClassProblems(olds, news)];
-    if (layout.length > 0 || !news.kubernetes) return layout;
+    if (layout.length > 0) return layout;
+    const docker = news.docker;
+    if (docker) return dockerProblems(olds, docker, () => connectDocker(docker.host));
+    if (!news.kubernetes) return [];
     // A refused layout change aside, the cluster is read only where a change needs it.
     const kubernetes = news.kubernetes;
     return kubernetesProblems(olds.kubernetes, kubernetes, () => connect(kubernetes.context), news.layoutChangeAllowed);
