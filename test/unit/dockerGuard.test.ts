@@ -106,8 +106,9 @@ describe("the stack's guard on the Docker target (its rules, on a fake Docker ho
         it("refuses a port another container publishes on every address", async () => {
             host.running.push({ name: "someone-elses-registry", ports: [{ address: "0.0.0.0", port: 5050 }] });
             assert.deepStrictEqual(await problems({}, dev), [
-                "orbit-registry:registryPort = 5050: the container someone-elses-registry publishes that port on 127.0.0.1 already; " +
-                    'choose a free port (scripts/pulumi config set registryPort …); see docs/operations.md, "Two stacks on one Docker host"',
+                "orbit-registry:registryPort = 5050: the container someone-elses-registry publishes that port on 127.0.0.1 " +
+                    "already; choose a free port (scripts/pulumi config set registryPort …); " +
+                    'see docs/operations.md, "Two stacks on one Docker host"',
             ]);
         });
 
