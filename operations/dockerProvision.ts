@@ -32,6 +32,12 @@ export interface DockerProvision {
 export async function provisionDockerMinio(provision: DockerProvision): Promise<string> {
     const run = provision.run ?? runCommand;
     const inspected = await run("docker", ["inspect", "--format", "{{json .Config.Env}}", provision.minioContainer]);
+    if (/no such (object|container)/i.test(inspected.stderr)) {
+        throw new Error(
+            `MinIO's container ${provision.minioContainer} does not exist: run scripts/pulumi up first, which creates it ` +
+                '(on a new volume after a lost one; docs/backups.md, "When the whole MinIO volume is gone")',
+        );
+    }
     if (inspected.code !== 0) throw new Error(`docker inspect ${provision.minioContainer} failed: ${inspected.stderr.trim()}`);
     const env = JSON.parse(inspected.stdout) as string[];
     const value = (name: string) => env.find((line) => line.startsWith(`${name}=`))?.slice(name.length + 1) ?? "";

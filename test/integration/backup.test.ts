@@ -7,6 +7,8 @@ import { copyScript, registryRoot } from "../../common/backupScript";
 import { planCleanup } from "../../common/cleanup";
 import { collectGarbage } from "../../operations/garbageCollect";
 import { RegistryApi } from "../../common/registryApi";
+import { CommandRunner, runCommand } from "../../operations/dockerRegistryControl";
+import { provisionDockerMinio } from "../../operations/dockerProvision";
 import { Mc } from "./harness/mc";
 import { freePort } from "./harness/net";
 import { MinioServer } from "./harness/minio";
@@ -32,6 +34,8 @@ describe("backups on real MinIO and Distribution: copy, copy again during pushes
     let auth: string;
     let api: RegistryApi;
     const images = new Map<string, OciImage>();
+    /** The repository each image was pushed to, by its tag. */
+    const repositories = new Map<string, string>();
     const script = () => {
         const file = path.join(stack.dir, "copy.sh");
         fs.writeFileSync(file, copyScript());
@@ -77,6 +81,7 @@ describe("backups on real MinIO and Distribution: copy, copy again during pushes
         );
         assert.strictEqual(pushed.code, 0, pushed.output);
         images.set(name, image);
+        repositories.set(name, repository);
         return image;
     };
     const assertPulls = async (name: string, repository: string) => {
@@ -286,6 +291,74 @@ describe("backups on real MinIO and Distribution: copy, copy again during pushes
             new RegExp(`^backup failed: cannot reach the backup target http://127\\.0\\.0\\.1:${closed} from where`, "m"),
         );
         assert.doesNotMatch(unreachable.stderr, /refused backupAccessKey/);
+    });
+
+    it("runs the lost-volume drill: MinIO on a new, empty volume, provisioned and restored as npm run restore does", async () => {
+        const backup = await copy("backup");
+        assert.strictEqual(backup.code, 0, backup.stderr);
+        // Every image the suite pushed, but the one it deleted and collected.
+        const pushed = [...images.keys()].filter((name) => name !== "b");
+        // The disk is lost: users, policies and the bucket go with MinIO's data. Then `up` starts MinIO on a new volume.
+        await stack.registry.stop();
+        await stack.minio.stop();
+        fs.rmSync(path.join(stack.dir, "minio-data"), { recursive: true, force: true });
+        await stack.minio.start();
+        assert.notStrictEqual((await copy("backup")).code, 0, "the backup identity went with the volume");
+
+        // npm run restore: the program's provisioning as it runs on Docker, here with the docker CLI's two calls
+        // played by the real MinIO and mc (inspect gives MinIO's root credentials; run pipes the script to bash).
+        const dockerPlayedLocally: CommandRunner = async (_command, args, stdin) => {
+            if (args[0] === "inspect") {
+                const env = [`MINIO_ROOT_USER=${stack.minio.root.user}`, `MINIO_ROOT_PASSWORD=${stack.minio.root.password}`];
+                return { code: 0, stdout: JSON.stringify(env), stderr: "" };
+            }
+            const envFile = args[args.indexOf("--env-file") + 1];
+            const env = Object.fromEntries(
+                fs
+                    .readFileSync(envFile, "utf8")
+                    .split("\n")
+                    .filter(Boolean)
+                    .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+            );
+            env.MC_CONFIG_DIR = path.join(stack.dir, `mc-provision-${crypto.randomBytes(3).toString("hex")}`);
+            return runCommand(
+                "env",
+                ["-i", `PATH=${path.dirname(tools.mc)}:/usr/bin:/bin`, ...Object.entries(env).map(([k, v]) => `${k}=${v}`), "bash", "-s"],
+                stdin,
+            );
+        };
+        await provisionDockerMinio({
+            minioContainer: "orbit-minio",
+            registry: { endpoint: stack.minio.endpoint, ...stack.registryS3 },
+            bucket: stack.bucket,
+            backup: stack.readerS3,
+            mcImage: "unused",
+            network: "unused",
+            run: dockerPlayedLocally,
+        });
+        const restored = await copy("restore");
+        assert.strictEqual(restored.code, 0, restored.stderr);
+        await stack.registry.start();
+        for (const name of pushed) await assertPulls(name, repositories.get(name)!);
+        assert.strictEqual((await copy("backup")).code, 0, "the backup identity is back");
+        await push("after-drill", "acme/web", [randomLayer(10 * KiB)]);
+        console.log(`      ${pushed.length} images pulled back byte-identical after a lost volume; the registry pushes again`);
+    });
+
+    it("says to run up first when MinIO's container is gone, instead of a failed docker inspect", async () => {
+        const noContainer: CommandRunner = async () => ({ code: 1, stdout: "", stderr: "Error: No such object: orbit-minio" });
+        await assert.rejects(
+            provisionDockerMinio({
+                minioContainer: "orbit-minio",
+                registry: { endpoint: "http://orbit-minio:9000", ...stack.registryS3 },
+                bucket: stack.bucket,
+                backup: stack.readerS3,
+                mcImage: "unused",
+                network: "unused",
+                run: noContainer,
+            }),
+            /^Error: MinIO's container orbit-minio does not exist: run scripts\/pulumi up first/,
+        );
     });
 
     it("loses its read-only MinIO user when backups are turned off and the provisioner runs again", async () => {
