@@ -65,12 +65,14 @@ export async function dockerProblems(
     const docker = connect();
     const problems: string[] = [];
     const containers = await docker.containers();
+    let namesTaken = false;
     const suffixKey = `orbit-registry:dockerNameSuffix = ${JSON.stringify(news.suffix)}`;
     if (isNew) {
         const taken = [
             ...news.containers.filter((name) => containers.some((c) => c.name === name)).map((name) => `the container ${name}`),
             ...((await docker.networkExists(news.network)) ? [`the network ${news.network}`] : []),
         ];
+        namesTaken = taken.length > 0;
         for (const what of taken) {
             problems.push(
                 `${suffixKey}: the Docker host already has ${what}, which this stack did not create (another stack, or ` +
@@ -91,7 +93,8 @@ export async function dockerProblems(
     }
     if (news.volume && (isNew || news.adoptData)) {
         const volumeLeft = await docker.volumeExists(news.volume);
-        if (volumeLeft && isNew && !news.adoptData) {
+        // Beside a running stack of the same names the volume is that stack's: its names are the problem to fix.
+        if (volumeLeft && isNew && !news.adoptData && !namesTaken) {
             problems.push(
                 `orbit-registry:adoptData = false: the Docker volume ${news.volume} exists, with the images of an earlier ` +
                     "deployment (protectData kept it when that stack was destroyed) or of another stack. To deploy over it and " +
