@@ -3,7 +3,7 @@
 import crypto = require("crypto");
 import { alignedTable } from "./table";
 import { FetchedManifest, manifestTypes, RegistryApi } from "./registryApi";
-import { judgeTags, PushedTag, RetentionRules, TagVerdict } from "./retention";
+import { accessorySubject, judgeTags, PushedTag, RetentionRules, TagVerdict } from "./retention";
 
 /*
  * The cleanup the retention rules ask for, through the registry's API (so orbit-www gets a delete
@@ -27,6 +27,8 @@ export interface Removal {
     children: string[];
     /** Bytes of the blobs (layers, configs, the manifests themselves) only this removal references: what a collection then frees. */
     bytes: number;
+    /** Of these tags, the accessories: the subject each belongs to, and whether that subject was gone already. */
+    accessories?: Record<string, { of: string; orphaned: boolean }>;
 }
 
 export interface CleanupPlan {
@@ -92,12 +94,26 @@ export async function planCleanup(
             const pushedAt = pushTimes.get(repository)?.get(tag);
             if (!pushedAt) unknownPushTime.push(`${repository}:${tag}`);
             // A tag storage did not list (pushed after the listing) counts as pushed now: kept.
-            tags.push({ repository, tag, digest: fetched.digest, pushedAt: pushedAt ?? now.toISOString() });
+            const subject = fetched.manifest.subject?.digest;
+            tags.push({
+                repository,
+                tag,
+                digest: fetched.digest,
+                pushedAt: pushedAt ?? now.toISOString(),
+                ...(subject ? { subject } : {}),
+            });
         }
         progress(done + 1, repositories.length);
     }
 
-    const verdicts = judgeTags(tags, rules, now);
+    // Accessories whose subject no tag names: an untagged subject stays (retention never removes one), a missing one is an orphan.
+    const untaggedSubjects = new Set<string>();
+    for (const tag of tags) {
+        const subject = accessorySubject(tag);
+        if (!subject || tags.some((t) => t.repository === tag.repository && t.digest === subject)) continue;
+        if (await api.manifestDigest(tag.repository, subject)) untaggedSubjects.add(`${tag.repository}@${subject}`);
+    }
+    const verdicts = judgeTags(tags, rules, now, untaggedSubjects);
     const kept = verdicts.filter((v) => v.keptBy.length > 0);
     // Per repository: what kept tags use, an index's platform manifests included. Blobs: across repositories.
     const keptDigests = new Set<string>();
@@ -141,10 +157,18 @@ export async function planCleanup(
             action,
             children: action === "delete" ? children.map((c) => c.digest).filter((c) => !keptDigests.has(`${repository}@${c}`)) : [],
             bytes: removalBytes,
+            ...accessoriesOf(group),
         });
     }
     removals.sort((a, b) => a.repository.localeCompare(b.repository) || a.pushedAt.localeCompare(b.pushedAt));
     return { verdicts, removals, bytes, unknownPushTime };
+}
+
+/** The accessories among a removal's tags, by tag. */
+function accessoriesOf(group: TagVerdict[]): Pick<Removal, "accessories"> {
+    const accessories = group.filter((v) => v.accessoryOf);
+    if (accessories.length === 0) return {};
+    return { accessories: Object.fromEntries(accessories.map((v) => [v.tag, { of: v.accessoryOf!, orphaned: v.orphaned === true }])) };
 }
 
 /** The empty JSON object, as the config blob of the throwaway manifest a tag is moved to before it goes. */
@@ -209,13 +233,32 @@ export async function applyCleanup(api: RegistryApi, plan: CleanupPlan, log: (li
     return applied;
 }
 
-/** The plan or report as an aligned table: one row per removed tag. */
+/**
+ * The plan or report as an aligned table: one row per removed tag, each accessory (`└ sha256-….sig`)
+ * right under the image it belongs to, an orphaned one (its image gone already) marked so.
+ */
 export function cleanupTable(report: Pick<CleanupReport, "removals" | "bytes" | "dryRun"> & { applied?: AppliedRemoval[] }): string {
     const rows = [["REPOSITORY", "TAG", "DIGEST", "PUSHED-AT", report.dryRun ? "WOULD" : "DONE"]];
-    for (const removal of report.dryRun ? report.removals : (report.applied ?? report.removals)) {
+    const removals = report.dryRun ? report.removals : (report.applied ?? report.removals);
+    const entries = removals.flatMap((removal) => {
         const outcome = "outcome" in removal ? (removal as AppliedRemoval).outcome : removal.action === "delete" ? "delete" : "untag";
-        for (const tag of removal.tags) rows.push([removal.repository, tag, removal.digest, removal.pushedAt, outcome]);
-    }
+        return removal.tags.map((tag) => ({ removal, tag, outcome, accessory: removal.accessories?.[tag] }));
+    });
+    type Entry = (typeof entries)[number];
+    const placed = new Set<Entry>();
+    const place = (entry: Entry, depth: number) => {
+        if (placed.has(entry)) return;
+        placed.add(entry);
+        const label = entry.accessory
+            ? `${"  ".repeat(depth - 1)}└ ${entry.tag}${entry.accessory.orphaned ? " (orphaned)" : ""}`
+            : entry.tag;
+        rows.push([entry.removal.repository, label, entry.removal.digest, entry.removal.pushedAt, entry.outcome]);
+        const under = entries.filter((e) => e.accessory?.of === entry.removal.digest && e.removal.repository === entry.removal.repository);
+        for (const accessory of under) place(accessory, depth + 1);
+    };
+    const subjectListed = (entry: Entry) =>
+        entries.some((e) => e.removal.digest === entry.accessory?.of && e.removal.repository === entry.removal.repository);
+    for (const entry of entries) if (!entry.accessory || !subjectListed(entry)) place(entry, entry.accessory ? 1 : 0);
     const verb = report.dryRun ? "would remove" : "removed";
     const then = report.dryRun ? "would then free" : "now frees";
     return alignedTable(rows).concat(`${verb} ${rows.length - 1} tag(s); a garbage collection ${then} ${report.bytes} bytes\n`);

@@ -20,6 +20,8 @@ export interface Manifest {
     layers?: Descriptor[];
     /** An index's children. */
     manifests?: Descriptor[];
+    /** OCI 1.1: the manifest this one is about (a signature's, an SBOM's or an attestation's image). */
+    subject?: Descriptor;
 }
 
 export interface FetchedManifest {

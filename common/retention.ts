@@ -22,23 +22,55 @@ export interface PushedTag {
     tag: string;
     digest: string;
     pushedAt: string;
+    /** The `subject` its manifest names (OCI 1.1 artifacts: signatures, SBOMs, attestations). */
+    subject?: string;
 }
 
 export interface TagVerdict extends PushedTag {
-    /** Which rules keep it; none means it goes ("off": retention is off, everything stays). */
-    keptBy: Array<"last" | "days" | "pattern" | "off">;
+    /**
+     * Which rules keep it; none means it goes ("off": retention is off, everything stays; "subject":
+     * an accessory kept because the image it belongs to is).
+     */
+    keptBy: Array<"last" | "days" | "pattern" | "off" | "subject">;
+    /** An accessory: the digest of the manifest it signs, describes or attests. */
+    accessoryOf?: string;
+    /** An accessory whose subject is no longer in the repository: it goes. */
+    orphaned?: boolean;
+}
+
+/**
+ * cosign's tags for what it attaches to the manifest sha256:<hex> (`.sig`, `.att`, `.sbom`), and the
+ * tag notation and oras fall back to where a registry has no referrers API: `sha256-<hex>[.suffix]`.
+ */
+const accessoryTagPattern = /^sha256-([0-9a-f]{64})(?:\.[A-Za-z0-9_-]+)?$/;
+
+/** The manifest a tag belongs to as an accessory (by its name, or its manifest's subject); undefined for an image's own tag. */
+export function accessorySubject(tag: Pick<PushedTag, "tag" | "subject">): string | undefined {
+    const byName = accessoryTagPattern.exec(tag.tag);
+    return tag.subject ?? (byName ? `sha256:${byName[1]}` : undefined);
 }
 
 const dayMs = 24 * 60 * 60 * 1000;
 
-/** Each tag with the rules that keep it, most recently pushed first within each repository. */
-export function judgeTags(tags: PushedTag[], rules: RetentionRules, now: Date): TagVerdict[] {
-    if (!retentionEnabled(rules)) return tags.map((tag) => ({ ...tag, keptBy: ["off"] }));
+/**
+ * Each tag with the rules that keep it, most recently pushed first within each repository. An
+ * accessory (a signature, SBOM or attestation of an image in the same repository) is no version of
+ * its own: no rule counts or matches it, and it stays exactly while its subject does. `untaggedSubjects`
+ * holds `repository@digest` of subjects that exist without a tag (retention never removes those).
+ */
+export function judgeTags(tags: PushedTag[], rules: RetentionRules, now: Date, untaggedSubjects = new Set<string>()): TagVerdict[] {
+    if (!retentionEnabled(rules)) {
+        return tags.map((tag) => {
+            const accessoryOf = accessorySubject(tag);
+            return { ...tag, keptBy: ["off"], ...(accessoryOf ? { accessoryOf } : {}) };
+        });
+    }
     const pattern = rules.keepTags ? new RegExp(rules.keepTags) : undefined;
     const byRepository = new Map<string, PushedTag[]>();
     for (const tag of tags) byRepository.set(tag.repository, [...(byRepository.get(tag.repository) ?? []), tag]);
     const verdicts: TagVerdict[] = [];
-    for (const repositoryTags of byRepository.values()) {
+    for (const allTags of byRepository.values()) {
+        const repositoryTags = allTags.filter((tag) => !accessorySubject(tag));
         const newestFirst = [...repositoryTags].sort((a, b) => b.pushedAt.localeCompare(a.pushedAt) || a.tag.localeCompare(b.tag));
         for (const tag of newestFirst) {
             // Tags pushed at the same moment (a restore's) tie: each is among the last N while fewer
@@ -50,6 +82,32 @@ export function judgeTags(tags: PushedTag[], rules: RetentionRules, now: Date): 
             if (pattern?.test(tag.tag)) keptBy.push("pattern");
             verdicts.push({ ...tag, keptBy });
         }
+        verdicts.push(...judgeAccessories(allTags, verdicts, untaggedSubjects));
     }
     return verdicts;
+}
+
+/** One repository's accessories, judged by their subjects (a signature of an SBOM of an image follows the image). */
+function judgeAccessories(allTags: PushedTag[], verdicts: TagVerdict[], untaggedSubjects: Set<string>): TagVerdict[] {
+    const accessories = allTags.filter((tag) => accessorySubject(tag));
+    /** Whether the manifest `digest` stays: some kept tag points at it; undefined where nothing in the repository is it. */
+    const stays = (repository: string, digest: string, seen: Set<string>): boolean | undefined => {
+        const versions = verdicts.filter((v) => v.repository === repository && v.digest === digest);
+        if (versions.length > 0) return versions.some((v) => v.keptBy.length > 0);
+        const asAccessories = accessories.filter((a) => a.digest === digest && !seen.has(a.tag));
+        if (asAccessories.length > 0) {
+            return asAccessories.some((a) => stays(repository, accessorySubject(a)!, new Set([...seen, a.tag])) === true);
+        }
+        return untaggedSubjects.has(`${repository}@${digest}`) ? true : undefined;
+    };
+    return accessories.map((tag) => {
+        const accessoryOf = accessorySubject(tag)!;
+        const subjectStays = stays(tag.repository, accessoryOf, new Set([tag.tag]));
+        return {
+            ...tag,
+            accessoryOf,
+            keptBy: subjectStays ? ["subject"] : [],
+            ...(subjectStays === undefined ? { orphaned: true } : {}),
+        };
+    });
 }

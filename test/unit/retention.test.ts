@@ -52,6 +52,84 @@ describe("tag retention: which tags each rule keeps", () => {
     });
 });
 
+describe("tag retention and accessories: signatures, SBOMs and attestations live and die with their image", () => {
+    const hex = (name: string) =>
+        name
+            .padEnd(64, "0")
+            .replace(/[^0-9a-f]/g, "f")
+            .slice(0, 64);
+    const image = (name: string, pushedDaysAgo: number): PushedTag => ({ ...tag(name, pushedDaysAgo), digest: `sha256:${hex(name)}` });
+    /** What cosign pushes for `of`: the tag sha256-<hex of its digest>.sig on a manifest of its own. */
+    const cosign = (of: PushedTag, suffix: string, pushedDaysAgo: number): PushedTag => ({
+        ...tag(`sha256-${of.digest.slice(7)}.${suffix}`, pushedDaysAgo),
+        digest: `sha256:${hex(`${suffix}${of.tag}`)}`,
+    });
+    const verdictsOf = (tags: PushedTag[], rules: RetentionRules, untagged = new Set<string>()) =>
+        new Map(judgeTags(tags, rules, now, untagged).map((v) => [v.tag, v]));
+    const keptNames = (tags: PushedTag[], rules: RetentionRules, untagged?: Set<string>) =>
+        [...verdictsOf(tags, rules, untagged).values()]
+            .filter((v) => v.keptBy.length > 0)
+            .map((v) => v.tag)
+            .sort();
+    const v1 = image("v1", 4);
+    const v2 = image("v2", 2);
+    const signed = [v1, cosign(v1, "sig", 3), v2, cosign(v2, "sig", 1)];
+
+    it("keepLast 1 over v1, its signature, v2, its signature keeps v2 and its signature, and counts no signature as a version", () => {
+        assert.deepStrictEqual(keptNames(signed, { keepLast: 1, keepDays: 0, keepTags: "" }), [`sha256-${v2.digest.slice(7)}.sig`, "v2"]);
+        const verdict = verdictsOf(signed, { keepLast: 1, keepDays: 0, keepTags: "" }).get(`sha256-${v2.digest.slice(7)}.sig`)!;
+        assert.deepStrictEqual([verdict.keptBy, verdict.accessoryOf], [["subject"], v2.digest]);
+        assert.deepStrictEqual(keptNames(signed, { keepLast: 2, keepDays: 0, keepTags: "" }).length, 4);
+    });
+
+    it("keepTags keeps v1 and so its signature, and never matches an accessory's own tag", () => {
+        assert.deepStrictEqual(keptNames(signed, { keepLast: 1, keepDays: 0, keepTags: "^v1$" }).length, 4);
+        const sigOfV1 = `sha256-${v1.digest.slice(7)}.sig`;
+        assert.deepStrictEqual(keptNames(signed, { keepLast: 1, keepDays: 0, keepTags: "^sha256-" }), [
+            `sha256-${v2.digest.slice(7)}.sig`,
+            "v2",
+        ]);
+        assert.ok(!keptNames(signed, { keepLast: 1, keepDays: 0, keepTags: "^sha256-" }).includes(sigOfV1));
+    });
+
+    it("keeps an accessory by its image's age, not its own: an old image's fresh signature goes with the image", () => {
+        const late = [v1, cosign(v1, "sig", 0)];
+        assert.deepStrictEqual(keptNames(late, { keepLast: 0, keepDays: 3, keepTags: "" }), []);
+    });
+
+    it("reports an accessory whose image is gone as orphaned, and removes it; an untagged image keeps its accessories", () => {
+        const gone = image("gone", 9);
+        const orphan = cosign(gone, "sig", 1);
+        const verdict = verdictsOf([v2, orphan], { keepLast: 5, keepDays: 0, keepTags: "" }).get(orphan.tag)!;
+        assert.deepStrictEqual([verdict.keptBy, verdict.orphaned], [[], true]);
+        const untagged = verdictsOf([v2, orphan], { keepLast: 5, keepDays: 0, keepTags: "" }, new Set([`acme/web@${gone.digest}`]));
+        assert.deepStrictEqual([untagged.get(orphan.tag)!.keptBy, untagged.get(orphan.tag)!.orphaned], [["subject"], undefined]);
+    });
+
+    it("follows subject chains: a signature of an SBOM of an image stays and goes with the image", () => {
+        const sbom = cosign(v1, "sbom", 3);
+        const sigOfSbom = cosign(sbom, "sig", 3);
+        const chain = [v1, sbom, sigOfSbom, v2];
+        assert.deepStrictEqual(keptNames(chain, { keepLast: 1, keepDays: 0, keepTags: "" }), ["v2"]);
+        assert.deepStrictEqual(keptNames(chain, { keepLast: 2, keepDays: 0, keepTags: "" }).length, 4);
+    });
+
+    it("takes an OCI 1.1 artifact whose manifest names a subject for an accessory, whatever its tag", () => {
+        const sbom: PushedTag = { ...tag("sbom-of-v1", 0), subject: v1.digest };
+        assert.deepStrictEqual(keptNames([v1, sbom, v2], { keepLast: 1, keepDays: 0, keepTags: "" }), ["v2"]);
+        assert.strictEqual(
+            verdictsOf([v1, sbom, v2], { keepLast: 2, keepDays: 0, keepTags: "" }).get("sbom-of-v1")!.accessoryOf,
+            v1.digest,
+        );
+    });
+
+    it("keeps an accessory whose subject another kept tag still points at (the image is only untagged)", () => {
+        const alias: PushedTag = { ...tag("stable", 5), digest: v1.digest };
+        const rules = { keepLast: 1, keepDays: 0, keepTags: "^stable$" };
+        assert.ok(keptNames([...signed, alias], rules).includes(`sha256-${v1.digest.slice(7)}.sig`));
+    });
+});
+
 describe("tag push times from a storage listing", () => {
     it("reads each tag's current link and its LastModified from mc's JSON lines, and nothing else", () => {
         const line = (key: string, lastModified = "2026-12-01T10:00:00.5Z") =>

@@ -1,0 +1,138 @@
+import * as assert from "assert";
+import * as crypto from "crypto";
+import * as path from "path";
+import { cleanUp, cleanupTable } from "../../common/cleanup";
+import { manifestTypes, RegistryApi } from "../../common/registryApi";
+import { OciImage, writeOciImage } from "./harness/ociImage";
+import { LocalRegistryControl } from "./harness/registryControl";
+import { LocalRegistryStack } from "./harness/stack";
+import { findTools, installHint, requireTools } from "./harness/tools";
+
+const repository = "acme-workspace/signed";
+const sha256 = (content: Buffer) => `sha256:${crypto.createHash("sha256").update(content).digest("hex")}`;
+
+/**
+ * Signatures, SBOMs and attestations on a real registry and MinIO, both Distribution versions: images
+ * signed with cosign's tag scheme (its simple-signing payload, as `cosign sign` pushes it), an SBOM
+ * attached as an OCI 1.1 artifact naming its image as subject, a signature of that SBOM, and an
+ * orphaned signature; then the retention cleanup with keepLast 1.
+ */
+for (const version of [2, 3] as const) {
+    describe(`Distribution ${version}: retention keeps an image's accessories exactly while it keeps the image`, function () {
+        let stack: LocalRegistryStack;
+        let api: RegistryApi;
+        let auth: string;
+        const images = new Map<string, OciImage>();
+        /** Every accessory pushed: its tag and the manifest bytes the registry was given. */
+        const accessories = new Map<string, { of: string; body: string }>();
+
+        /** Pushes an artifact manifest with one layer, as cosign and oras do: blobs first, then the manifest by tag. */
+        const pushArtifact = async (tag: string, layer: { mediaType: string; content: Buffer }, extra: Record<string, unknown>) => {
+            const config = Buffer.from("{}");
+            await api.pushBlob(repository, config, sha256(config));
+            await api.pushBlob(repository, layer.content, sha256(layer.content));
+            const body = JSON.stringify({
+                schemaVersion: 2,
+                mediaType: manifestTypes.ociManifest,
+                config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: sha256(config), size: config.length },
+                layers: [{ mediaType: layer.mediaType, digest: sha256(layer.content), size: layer.content.length }],
+                ...extra,
+            });
+            const digest = await api.putManifest(repository, tag, body, manifestTypes.ociManifest);
+            return { digest, body };
+        };
+        /** `cosign sign`: the simple-signing payload naming `digest`, tagged sha256-<hex>.sig. */
+        const sign = async (digest: string) => {
+            const payload = Buffer.from(
+                JSON.stringify({
+                    critical: {
+                        identity: { "docker-reference": `${stack.registry.host}/${repository}` },
+                        image: { "docker-manifest-digest": digest },
+                        type: "cosign container image signature",
+                    },
+                    optional: null,
+                }),
+            );
+            const tag = `sha256-${digest.slice("sha256:".length)}.sig`;
+            const pushed = await pushArtifact(
+                tag,
+                { mediaType: "application/vnd.dev.cosign.simplesigning.v1+json", content: payload },
+                { annotations: { "dev.cosignproject.cosign/signature": crypto.randomBytes(64).toString("base64") } },
+            );
+            accessories.set(tag, { of: digest, body: pushed.body });
+            return pushed.digest;
+        };
+        const pushImage = async (name: string) => {
+            const image = writeOciImage(path.join(stack.dir, name), name, [16 * 1024 + name.length]);
+            const pushed = await stack.skopeo.copy(
+                `oci:${image.layoutDir}:${name}`,
+                `docker://${stack.registry.host}/${repository}:${name}`,
+                auth,
+            );
+            assert.strictEqual(pushed.code, 0, pushed.output);
+            images.set(name, image);
+            return image;
+        };
+        const fetched = async (tag: string) => (await api.manifestDigest(repository, tag)) !== undefined;
+
+        before(async function () {
+            const tools = requireTools(this, "integration tools", findTools(), installHint);
+            stack = new LocalRegistryStack(tools, { version });
+            await stack.start();
+            auth = stack.skopeo.authFile("service", stack.registry.host, stack.serviceAccount);
+            api = new RegistryApi(stack.registry.url, stack.serviceAccount);
+            // In push order, as a CI pipeline signs each build: v1, its signature, v2, its signature and SBOM.
+            const v1 = await pushImage("v1");
+            await sign(v1.manifestDigest);
+            const v2 = await pushImage("v2");
+            await sign(v2.manifestDigest);
+            const spdx = Buffer.from(JSON.stringify({ spdxVersion: "SPDX-2.3", name: "v2", packages: [] }));
+            const sbom = await pushArtifact(
+                "v2-sbom",
+                { mediaType: "application/spdx+json", content: spdx },
+                {
+                    artifactType: "application/spdx+json",
+                    subject: {
+                        mediaType: manifestTypes.ociManifest,
+                        digest: v2.manifestDigest,
+                        size: (await api.manifest(repository, "v2")).size,
+                    },
+                },
+            );
+            accessories.set("v2-sbom", { of: v2.manifestDigest, body: sbom.body });
+            await sign(sbom.digest);
+            // A signature whose image was deleted by hand: nothing keeps it.
+            const gone = await pushImage("gone");
+            await sign(gone.manifestDigest);
+            await api.deleteManifest(repository, gone.manifestDigest);
+        });
+
+        after(async () => stack?.stop());
+        afterEach(function () {
+            if (this.currentTest?.state === "failed" && stack) console.error(stack.logs());
+        });
+
+        it("keepLast 1 removes v1 and its signature, keeps v2 with its signature, SBOM and SBOM signature as pushed", async () => {
+            const control = new LocalRegistryControl(stack.registry, stack.mc, stack.bucket);
+            const rules = { keepLast: 1, keepDays: 0, keepTags: "" };
+            const plan = await cleanUp(api, await control.tagPushTimes(), rules, { dryRun: true });
+            const table = cleanupTable(plan);
+            const sigOf = (name: string) => `sha256-${images.get(name)!.manifestDigest.slice("sha256:".length)}.sig`;
+            // The dry run lists the signature under its image, and the orphan as such.
+            assert.match(table, new RegExp(`v1 .*\\n.*└ ${sigOf("v1")} `));
+            assert.match(table, new RegExp(`└ ${sigOf("gone")} \\(orphaned\\)`));
+            const report = await cleanUp(api, await control.tagPushTimes(), rules, { dryRun: false });
+            assert.deepStrictEqual(report.applied.flatMap((removal) => removal.tags).sort(), [sigOf("gone"), sigOf("v1"), "v1"].sort());
+            assert.strictEqual(await fetched("v1"), false);
+            assert.strictEqual(await fetched(sigOf("v1")), false, "the signature went with its image");
+            assert.strictEqual(await fetched(sigOf("gone")), false, "the orphan went");
+            assert.strictEqual(await fetched("v2"), true);
+            for (const [tag, { of, body }] of accessories) {
+                if (of === images.get("v1")!.manifestDigest || of === images.get("gone")!.manifestDigest) continue;
+                const kept = await api.manifest(repository, tag);
+                assert.strictEqual(kept.digest, sha256(Buffer.from(body)), `${tag} is byte-identical`);
+            }
+            console.log(`      kept v2, ${accessories.size - 2} of its accessories; removed ${report.applied.length} manifest(s)`);
+        });
+    });
+}
