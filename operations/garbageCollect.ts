@@ -56,6 +56,38 @@ export function eligibleForDeletion(output: string): { blobs: string[]; manifest
     return { blobs: [...blobs].sort(), manifests: [...manifests].sort() };
 }
 
+/**
+ * The untagged manifests `garbage-collect --delete-untagged` names, by repository: 2.8 prints a
+ * repository's name on a line of its own before what it finds in it; 3 prints each as
+ * `{<repository> <digest> [<tags>]}`.
+ */
+export function untaggedByRepository(output: string): Array<{ repository: string; digest: string }> {
+    const found: Array<{ repository: string; digest: string }> = [];
+    let repository = "";
+    for (const line of output.split("\n").map((l) => l.trim())) {
+        const name = "[a-z0-9]+(?:(?:[._-]|__|[/])[a-z0-9]+)*";
+        if (new RegExp(`^${name}$`).test(line)) repository = line;
+        const match = new RegExp(`manifest eligible for deletion:? \\{?(?:(${name}) )?(sha256:[0-9a-f]{64})`, "i").exec(line);
+        if (match && (match[1] || repository)) found.push({ repository: match[1] ?? repository, digest: match[2] });
+    }
+    return found;
+}
+
+/**
+ * Untagged artifacts (OCI 1.1 referrers: signatures, SBOMs, attestations attached without a tag)
+ * whose subject stays: `--delete-untagged` would strip a kept image of them.
+ */
+async function referrersAtRisk(plannedOutput: string, api: RegistryApi): Promise<string[]> {
+    const untagged = untaggedByRepository(plannedOutput);
+    const going = new Set(untagged.map((m) => `${m.repository}@${m.digest}`));
+    const atRisk: string[] = [];
+    for (const { repository, digest } of untagged) {
+        const subject = (await api.manifest(repository, digest)).manifest.subject?.digest;
+        if (subject && !going.has(`${repository}@${subject}`)) atRisk.push(`${repository}@${digest}`);
+    }
+    return atRisk;
+}
+
 /** Distribution's major version from `registry --version` (2.8: github.com/docker/distribution). */
 export const majorVersionOf = (versionOutput: string): 2 | 3 => (/distribution\/distribution\/v3 /.test(versionOutput) ? 3 : 2);
 
@@ -94,6 +126,13 @@ export async function collectGarbage(control: RegistryControl, api: RegistryApi,
     const planned = await control.garbageCollect([...flags, "--dry-run"]);
     if (planned.code !== 0) throw new Error(`garbage-collect --dry-run failed (exit ${planned.code}):\n${planned.output}`);
     const plan = eligibleForDeletion(planned.output);
+    const referrers = options.deleteUntagged ? await referrersAtRisk(planned.output, api) : [];
+    if (referrers.length > 0) {
+        throw new Error(
+            `--delete-untagged refused: it would delete ${referrers.length} untagged signature(s), SBOM(s) or attestation(s) ` +
+                `of images that stay (${referrers.slice(0, 3).join(", ")}${referrers.length > 3 ? ", …" : ""}); run without it`,
+        );
+    }
     const sizes = await control.blobSizes(plan.blobs);
     if (options.dryRun) return { dryRun: true, ...plan, bytes: bytesOf(plan.blobs, sizes) };
 

@@ -3,6 +3,7 @@ import * as crypto from "crypto";
 import * as path from "path";
 import { cleanUp, cleanupTable } from "../../common/cleanup";
 import { manifestTypes, RegistryApi } from "../../common/registryApi";
+import { collectGarbage, untaggedByRepository } from "../../operations/garbageCollect";
 import { OciImage, writeOciImage } from "./harness/ociImage";
 import { LocalRegistryControl } from "./harness/registryControl";
 import { LocalRegistryStack } from "./harness/stack";
@@ -133,6 +134,45 @@ for (const version of [2, 3] as const) {
                 assert.strictEqual(kept.digest, sha256(Buffer.from(body)), `${tag} is byte-identical`);
             }
             console.log(`      kept v2, ${accessories.size - 2} of its accessories; removed ${report.applied.length} manifest(s)`);
+        });
+
+        it("refuses --delete-untagged where the collection would delete an untagged referrer of a kept image", async () => {
+            const control = new LocalRegistryControl(stack.registry, stack.mc, stack.bucket);
+            const v2 = images.get("v2")!.manifestDigest;
+            // An attestation attached by digest, without a tag (oras attach, docker buildx with a referrers-aware registry).
+            const statement = Buffer.from(
+                JSON.stringify({ _type: "https://in-toto.io/Statement/v1", subject: [{ digest: { sha256: v2.slice(7) } }] }),
+            );
+            const config = Buffer.from("{}");
+            await api.pushBlob(repository, config, sha256(config));
+            await api.pushBlob(repository, statement, sha256(statement));
+            const body = JSON.stringify({
+                schemaVersion: 2,
+                mediaType: manifestTypes.ociManifest,
+                artifactType: "application/vnd.in-toto+json",
+                config: { mediaType: "application/vnd.oci.empty.v1+json", digest: sha256(config), size: config.length },
+                layers: [{ mediaType: "application/vnd.in-toto+json", digest: sha256(statement), size: statement.length }],
+                subject: { mediaType: manifestTypes.ociManifest, digest: v2, size: (await api.manifest(repository, "v2")).size },
+            });
+            const referrer = sha256(Buffer.from(body));
+            assert.strictEqual(await api.putManifest(repository, referrer, body, manifestTypes.ociManifest), referrer);
+            // What this registry's own collection would do with it: delete it as untagged.
+            const planned = await control.garbageCollect(["--delete-untagged", "--dry-run"]);
+            assert.deepStrictEqual(
+                untaggedByRepository(planned.output).filter((m) => m.digest === referrer),
+                [{ repository, digest: referrer }],
+                `Distribution ${version} deletes an untagged referrer with --delete-untagged:\n${planned.output.slice(0, 3000)}`,
+            );
+            await assert.rejects(
+                collectGarbage(control, api, { dryRun: false, deleteUntagged: true }),
+                new RegExp(
+                    `--delete-untagged refused: it would delete 1 untagged signature\\(s\\), SBOM\\(s\\) or attestation\\(s\\) of images that stay \\(${repository}@${referrer}\\)`,
+                ),
+            );
+            // Without it the collection keeps every manifest the repository links.
+            await collectGarbage(control, api, { dryRun: false, deleteUntagged: false });
+            assert.strictEqual((await api.manifest(repository, referrer)).digest, referrer);
+            assert.strictEqual((await api.manifest(repository, "v2")).digest, v2);
         });
     });
 }
