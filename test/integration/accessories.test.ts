@@ -163,12 +163,11 @@ for (const version of [2, 3] as const) {
                 [{ repository, digest: referrer }],
                 `Distribution ${version} deletes an untagged referrer with --delete-untagged:\n${planned.output.slice(0, 3000)}`,
             );
-            await assert.rejects(
-                collectGarbage(control, api, { dryRun: false, deleteUntagged: true }),
-                new RegExp(
-                    `--delete-untagged refused: it would delete 1 untagged signature\\(s\\), SBOM\\(s\\) or attestation\\(s\\) of images that stay \\(${repository}@${referrer}\\)`,
-                ),
-            );
+            await assert.rejects(collectGarbage(control, api, { dryRun: false, deleteUntagged: true }), (error: Error) => {
+                assert.ok(error.message.startsWith("--delete-untagged refused: it would delete 1 untagged signature(s), SBOM(s) or "));
+                assert.ok(error.message.endsWith(`attestation(s) of images that stay (${repository}@${referrer}); run without it`));
+                return true;
+            });
             // Without it the collection keeps every manifest the repository links.
             await collectGarbage(control, api, { dryRun: false, deleteUntagged: false });
             assert.strictEqual((await api.manifest(repository, referrer)).digest, referrer);
