@@ -4,6 +4,7 @@ import * as path from "path";
 import { cleanUp, cleanupTable } from "../../common/cleanup";
 import { manifestTypes, RegistryApi } from "../../common/registryApi";
 import { collectGarbage, untaggedByRepository } from "../../operations/garbageCollect";
+import { takeInventory } from "../../operations/inventory";
 import { OciImage, writeOciImage } from "./harness/ociImage";
 import { LocalRegistryControl } from "./harness/registryControl";
 import { LocalRegistryStack } from "./harness/stack";
@@ -133,6 +134,13 @@ for (const version of [2, 3] as const) {
                 const kept = await api.manifest(repository, tag);
                 assert.strictEqual(kept.digest, sha256(Buffer.from(body)), `${tag} is byte-identical`);
             }
+            // The workspace pays for its signatures: their payloads count in its usage, the shared empty config once.
+            const usage = (await takeInventory(api)).workspaces.find((w) => w.workspace === "acme-workspace")!;
+            const image = (await takeInventory(api)).images.find((i) => i.tag === "v2")!;
+            const payloads = [...accessories.values()]
+                .filter(({ of }) => of !== images.get("v1")!.manifestDigest && of !== images.get("gone")!.manifestDigest)
+                .map(({ body }) => JSON.parse(body).layers[0].size as number);
+            assert.strictEqual(usage.bytes, image.bytes + payloads.reduce((a, b) => a + b, 0) + "{}".length);
             console.log(`      kept v2, ${accessories.size - 2} of its accessories; removed ${report.applied.length} manifest(s)`);
         });
 
@@ -168,10 +176,16 @@ for (const version of [2, 3] as const) {
                 assert.ok(error.message.endsWith(`attestation(s) of images that stay (${repository}@${referrer}); run without it`));
                 return true;
             });
-            // Without it the collection keeps every manifest the repository links.
+            // Without it the collection keeps every manifest the repository links, and every kept accessory whole.
             await collectGarbage(control, api, { dryRun: false, deleteUntagged: false });
             assert.strictEqual((await api.manifest(repository, referrer)).digest, referrer);
             assert.strictEqual((await api.manifest(repository, "v2")).digest, v2);
+            for (const [tag, { of, body }] of accessories) {
+                if (of === images.get("v1")!.manifestDigest || of === images.get("gone")!.manifestDigest) continue;
+                assert.strictEqual((await api.manifest(repository, tag)).digest, sha256(Buffer.from(body)), `${tag} after the collection`);
+                const layer = JSON.parse(body).layers[0];
+                assert.strictEqual(await api.blobSize(repository, layer.digest), layer.size, `${tag}'s payload after the collection`);
+            }
         });
     });
 }
