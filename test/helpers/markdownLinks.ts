@@ -51,3 +51,12 @@ export function brokenLinks(file: string): string[] {
     }
     return broken;
 }
+
+/** The project's documentation, relative to `root`: the README, the policy pack's, every page of docs/. */
+export function projectDocuments(root: string): string[] {
+    const pages = fs
+        .readdirSync(path.join(root, "docs"))
+        .filter((f) => f.endsWith(".md"))
+        .map((f) => `docs/${f}`);
+    return ["README.md", "policy/README.md", ...pages];
+}

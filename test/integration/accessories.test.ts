@@ -66,12 +66,7 @@ for (const version of [2, 3] as const) {
         };
         const pushImage = async (name: string) => {
             const image = writeOciImage(path.join(stack.dir, name), name, [16 * 1024 + name.length]);
-            const pushed = await stack.skopeo.copy(
-                `oci:${image.layoutDir}:${name}`,
-                `docker://${stack.registry.host}/${repository}:${name}`,
-                auth,
-            );
-            assert.strictEqual(pushed.code, 0, pushed.output);
+            await stack.pushImage(image, repository, name, auth);
             images.set(name, image);
             return image;
         };

@@ -74,12 +74,7 @@ describe("backups on real MinIO and Distribution: copy, copy again during pushes
 
     const push = async (name: string, repository: string, layers: Array<number | Buffer>) => {
         const image = writeOciImage(path.join(stack.dir, `image-${name}`), name, layers);
-        const pushed = await stack.skopeo.copy(
-            `oci:${image.layoutDir}:${name}`,
-            `docker://${stack.registry.host}/${repository}:${name}`,
-            auth,
-        );
-        assert.strictEqual(pushed.code, 0, pushed.output);
+        await stack.pushImage(image, repository, name, auth);
         images.set(name, image);
         repositories.set(name, repository);
         return image;

@@ -4,7 +4,7 @@ import * as path from "path";
 import * as os from "os";
 import { parse } from "yaml";
 import { configKeys, qualifiedKey } from "../../components/config";
-import { brokenLinks } from "../helpers/markdownLinks";
+import { brokenLinks, projectDocuments } from "../helpers/markdownLinks";
 import { runProgram } from "../helpers/mockProgram";
 import { stackConfig } from "../helpers/stackConfig";
 
@@ -59,14 +59,7 @@ describe("the README and docs/ stay in step with the program", () => {
         // Pulumi 3.248 (pkg/cmd/pulumi/config) refuses a plain value that "looks like a secret" for a key
         // whose name matches this pattern, unless --plaintext says otherwise.
         const namedLikeASecret = /passwd|pass|password|pwd|secret|token/i;
-        const pages = [
-            "README.md",
-            "policy/README.md",
-            ...fs
-                .readdirSync(path.join(root, "docs"))
-                .filter((f) => f.endsWith(".md"))
-                .map((f) => `docs/${f}`),
-        ];
+        const pages = projectDocuments(root);
         const commands = pages.flatMap((page) =>
             [...fs.readFileSync(path.join(root, page), "utf8").matchAll(/config set((?: --[a-z]+)*) ([A-Za-z:]+) /g)].map(
                 ([, flags, key]) => ({
@@ -130,14 +123,7 @@ function shows(diagram: string, type: string): boolean {
 }
 
 describe("every relative link and anchor in the README and docs/", () => {
-    const documents = [
-        "README.md",
-        "policy/README.md",
-        ...fs
-            .readdirSync(path.join(root, "docs"))
-            .filter((f) => f.endsWith(".md"))
-            .map((f) => `docs/${f}`),
-    ];
+    const documents = projectDocuments(root);
     for (const document of documents) {
         it(`${document} links only to files and headings that exist`, () => {
             assert.deepStrictEqual(brokenLinks(path.join(root, document)), []);

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { FreshClone, PulumiCall } from "../helpers/fakePulumi";
-import { headingAnchors } from "../helpers/markdownLinks";
+import { headingAnchors, projectDocuments } from "../helpers/markdownLinks";
 
 const root = path.resolve(__dirname, "../..");
 
@@ -18,14 +18,7 @@ function shellBlocks(file: string): string[][] {
 const reachesPulumi = (line: string) =>
     /(^|[\s;&|])(scripts\/)?pulumi\s/.test(line.replace(/#.*$/, "")) || /npm run (--silent )?(up:dev|\w+ -- .*--stack\b)/.test(line);
 
-const documents = () => [
-    "README.md",
-    ...fs
-        .readdirSync(path.join(root, "docs"))
-        .filter((f) => f.endsWith(".md"))
-        .map((f) => `docs/${f}`),
-    "policy/README.md",
-];
+const documents = () => projectDocuments(root);
 
 describe("every documented command on the project's local state, from a new shell in a fresh clone", function () {
     this.timeout(600_000);

@@ -167,6 +167,16 @@ export class LocalRegistryStack {
         fs.rmSync(this.dir, { recursive: true, force: true });
     }
 
+    /** Pushes the image of an OCI layout to `repository:tag` with skopeo and `auth`; throws with skopeo's output when it fails. */
+    async pushImage(image: { layoutDir: string; tag: string }, repository: string, tag: string, auth: string): Promise<void> {
+        const pushed = await this.skopeo.copy(
+            `oci:${image.layoutDir}:${image.tag}`,
+            `docker://${this.registry.host}/${repository}:${tag}`,
+            auth,
+        );
+        if (pushed.code !== 0) throw new Error(`pushing ${repository}:${tag} failed: ${pushed.output}`);
+    }
+
     logs(): string {
         return `${this.registry.log()}\n${this.minio.log()}`;
     }
