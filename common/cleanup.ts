@@ -245,6 +245,9 @@ export function cleanupTable(report: Pick<CleanupReport, "removals" | "bytes" | 
         return removal.tags.map((tag) => ({ removal, tag, outcome, accessory: removal.accessories?.[tag] }));
     });
     type Entry = (typeof entries)[number];
+    /** `accessory` belongs to the image of `entry`'s row. */
+    const belongsTo = (accessory: Entry, entry: Entry) =>
+        accessory.accessory?.of === entry.removal.digest && accessory.removal.repository === entry.removal.repository;
     const placed = new Set<Entry>();
     const place = (entry: Entry, depth: number) => {
         if (placed.has(entry)) return;
@@ -253,12 +256,10 @@ export function cleanupTable(report: Pick<CleanupReport, "removals" | "bytes" | 
             ? `${"  ".repeat(depth - 1)}└ ${entry.tag}${entry.accessory.orphaned ? " (orphaned)" : ""}`
             : entry.tag;
         rows.push([entry.removal.repository, label, entry.removal.digest, entry.removal.pushedAt, entry.outcome]);
-        const under = entries.filter((e) => e.accessory?.of === entry.removal.digest && e.removal.repository === entry.removal.repository);
+        const under = entries.filter((e) => belongsTo(e, entry));
         for (const accessory of under) place(accessory, depth + 1);
     };
-    const subjectListed = (entry: Entry) =>
-        entries.some((e) => e.removal.digest === entry.accessory?.of && e.removal.repository === entry.removal.repository);
-    for (const entry of entries) if (!entry.accessory || !subjectListed(entry)) place(entry, entry.accessory ? 1 : 0);
+    for (const entry of entries) if (!entry.accessory || !entries.some((e) => belongsTo(entry, e))) place(entry, entry.accessory ? 1 : 0);
     const verb = report.dryRun ? "would remove" : "removed";
     const then = report.dryRun ? "would then free" : "now frees";
     return alignedTable(rows).concat(`${verb} ${rows.length - 1} tag(s); a garbage collection ${then} ${report.bytes} bytes\n`);
