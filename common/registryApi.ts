@@ -1,5 +1,5 @@
 /** The manifest media types the registry may hold, all of which the inventory asks for. */
-const manifestMediaTypes = [
+export const manifestMediaTypes = [
     "application/vnd.oci.image.index.v1+json",
     "application/vnd.oci.image.manifest.v1+json",
     "application/vnd.docker.distribution.manifest.list.v2+json",

@@ -1,17 +1,16 @@
 import * as assert from "assert";
-import * as crypto from "crypto";
 import * as path from "path";
 import { cleanUp, cleanupTable } from "../../common/cleanup";
 import { manifestTypes, RegistryApi } from "../../common/registryApi";
 import { collectGarbage, untaggedByRepository } from "../../operations/garbageCollect";
 import { takeInventory } from "../../operations/inventory";
+import { generateSigningKey, pushArtifact as pushArtifactTo, sha256, signatureTag, signImage, verifySignature } from "./harness/cosign";
 import { OciImage, writeOciImage } from "./harness/ociImage";
 import { LocalRegistryControl } from "./harness/registryControl";
 import { LocalRegistryStack } from "./harness/stack";
 import { findTools, installHint, requireTools } from "./harness/tools";
 
 const repository = "acme-workspace/signed";
-const sha256 = (content: Buffer) => `sha256:${crypto.createHash("sha256").update(content).digest("hex")}`;
 
 /**
  * Signatures, SBOMs and attestations on a real registry and MinIO, both Distribution versions: images
@@ -28,40 +27,13 @@ for (const version of [2, 3] as const) {
         /** Every accessory pushed: its tag and the manifest bytes the registry was given. */
         const accessories = new Map<string, { of: string; body: string }>();
 
-        /** Pushes an artifact manifest with one layer, as cosign and oras do: blobs first, then the manifest by tag. */
-        const pushArtifact = async (tag: string, layer: { mediaType: string; content: Buffer }, extra: Record<string, unknown>) => {
-            const config = Buffer.from("{}");
-            await api.pushBlob(repository, config, sha256(config));
-            await api.pushBlob(repository, layer.content, sha256(layer.content));
-            const body = JSON.stringify({
-                schemaVersion: 2,
-                mediaType: manifestTypes.ociManifest,
-                config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: sha256(config), size: config.length },
-                layers: [{ mediaType: layer.mediaType, digest: sha256(layer.content), size: layer.content.length }],
-                ...extra,
-            });
-            const digest = await api.putManifest(repository, tag, body, manifestTypes.ociManifest);
-            return { digest, body };
-        };
+        const signingKey = generateSigningKey();
+        const pushArtifact = (tag: string, layer: { mediaType: string; content: Buffer }, extra: Record<string, unknown>) =>
+            pushArtifactTo(api, repository, tag, layer, extra);
         /** `cosign sign`: the simple-signing payload naming `digest`, tagged sha256-<hex>.sig. */
         const sign = async (digest: string) => {
-            const payload = Buffer.from(
-                JSON.stringify({
-                    critical: {
-                        identity: { "docker-reference": `${stack.registry.host}/${repository}` },
-                        image: { "docker-manifest-digest": digest },
-                        type: "cosign container image signature",
-                    },
-                    optional: null,
-                }),
-            );
-            const tag = `sha256-${digest.slice("sha256:".length)}.sig`;
-            const pushed = await pushArtifact(
-                tag,
-                { mediaType: "application/vnd.dev.cosign.simplesigning.v1+json", content: payload },
-                { annotations: { "dev.cosignproject.cosign/signature": crypto.randomBytes(64).toString("base64") } },
-            );
-            accessories.set(tag, { of: digest, body: pushed.body });
+            const pushed = await signImage(api, stack.registry.host, repository, digest, signingKey.privateKey);
+            accessories.set(pushed.tag, { of: digest, body: pushed.body });
             return pushed.digest;
         };
         const pushImage = async (name: string) => {
@@ -114,7 +86,7 @@ for (const version of [2, 3] as const) {
             const rules = { keepLast: 1, keepDays: 0, keepTags: "" };
             const plan = await cleanUp(api, await control.tagPushTimes(), rules, { dryRun: true });
             const table = cleanupTable(plan);
-            const sigOf = (name: string) => `sha256-${images.get(name)!.manifestDigest.slice("sha256:".length)}.sig`;
+            const sigOf = (name: string) => signatureTag(images.get(name)!.manifestDigest);
             // The dry run lists the signature under its image, and the orphan as such.
             assert.match(table, new RegExp(`v1 .*\\n.*└ ${sigOf("v1")} `));
             assert.match(table, new RegExp(`└ ${sigOf("gone")} \\(orphaned\\)`));
@@ -181,6 +153,10 @@ for (const version of [2, 3] as const) {
                 const layer = JSON.parse(body).layers[0];
                 assert.strictEqual(await api.blobSize(repository, layer.digest), layer.size, `${tag}'s payload after the collection`);
             }
+            assert.deepStrictEqual(
+                await verifySignature(stack.registry.url, stack.serviceAccount, repository, "v2", signingKey.publicKey),
+                [],
+            );
         });
     });
 }

@@ -6,9 +6,10 @@ import * as path from "path";
 import { copyScript, registryRoot } from "../../common/backupScript";
 import { planCleanup } from "../../common/cleanup";
 import { collectGarbage } from "../../operations/garbageCollect";
-import { RegistryApi } from "../../common/registryApi";
+import { manifestTypes, RegistryApi } from "../../common/registryApi";
 import { CommandRunner, runCommand } from "../../operations/dockerRegistryControl";
 import { provisionDockerMinio } from "../../operations/dockerProvision";
+import { generateSigningKey, pushArtifact, sha256, signImage, verifySignature } from "./harness/cosign";
 import { Mc } from "./harness/mc";
 import { freePort } from "./harness/net";
 import { MinioServer } from "./harness/minio";
@@ -34,6 +35,9 @@ describe("backups on real MinIO and Distribution: copy, copy again during pushes
     let auth: string;
     let api: RegistryApi;
     const images = new Map<string, OciImage>();
+    const signingKey = generateSigningKey();
+    /** A signed image's signature and SBOM, in a repository of their own: tag and manifest as pushed. */
+    const accessories: Array<{ tag: string; body: string }> = [];
     /** The repository each image was pushed to, by its tag. */
     const repositories = new Map<string, string>();
     const script = () => {
@@ -141,6 +145,19 @@ describe("backups on real MinIO and Distribution: copy, copy again during pushes
         const base = randomLayer(200 * KiB);
         await push("a", "acme/web", [base, 100 * KiB]);
         await push("b", "acme/api", [base, 300 * KiB]);
+        const signed = await push("signed", "acme/signed", [120 * KiB]);
+        accessories.push(await signImage(api, stack.registry.host, "acme/signed", signed.manifestDigest, signingKey.privateKey));
+        const spdx = Buffer.from(JSON.stringify({ spdxVersion: "SPDX-2.3", name: "signed", packages: [] }));
+        const size = (await api.manifest("acme/signed", "signed")).size;
+        const subject = { mediaType: manifestTypes.ociManifest, digest: signed.manifestDigest, size };
+        const sbom = await pushArtifact(
+            api,
+            "acme/signed",
+            "signed-sbom",
+            { mediaType: "application/spdx+json", content: spdx },
+            { subject },
+        );
+        accessories.push({ tag: "signed-sbom", body: sbom.body });
     });
 
     after(async () => {
@@ -231,6 +248,18 @@ describe("backups on real MinIO and Distribution: copy, copy again during pushes
             await assertPulls(name, repository);
         }
         console.log(`      restored ${copiedCount(restored.stdout)} objects in ${Date.now() - started} ms; every image pulls back`);
+    });
+
+    it("restores a signed image whose signature still verifies, its signature and SBOM byte-identical", async () => {
+        await assertPulls("signed", "acme/signed");
+        const problems = await verifySignature(stack.registry.url, stack.serviceAccount, "acme/signed", "signed", signingKey.publicKey);
+        assert.deepStrictEqual(problems, [], "cosign verify --key on the restored image");
+        for (const { tag, body } of accessories) {
+            const restored = await api.manifest("acme/signed", tag);
+            assert.strictEqual(restored.digest, sha256(Buffer.from(body)), `${tag} is byte-identical`);
+            for (const layer of restored.manifest.layers ?? [])
+                assert.strictEqual(await api.blobSize("acme/signed", layer.digest), layer.size, `${tag}'s payload`);
+        }
     });
 
     it("leaves no order among the restored tags for keepLast to go by: they tie, behind every later push", async () => {

@@ -2,9 +2,12 @@ import * as assert from "assert";
 import * as crypto from "crypto";
 import * as path from "path";
 import { RegistryApi } from "../../common/registryApi";
+import { cleanUp } from "../../common/cleanup";
+import { generateSigningKey, signImage } from "./harness/cosign";
 import { EventReceiver } from "./harness/eventReceiver";
 import { waitUntil } from "./harness/net";
 import { OciImage, readBlob, writeOciImage } from "./harness/ociImage";
+import { LocalRegistryControl } from "./harness/registryControl";
 import { LocalRegistryStack } from "./harness/stack";
 import { findTools, installHint, requireTools } from "./harness/tools";
 
@@ -109,6 +112,33 @@ for (const version of [2, 3] as const) {
                 tagDeletes.map((e) => [e.target.repository, e.target.tag]),
                 [[repository, "v2"]],
             );
+        });
+
+        it("sends a delete event for each signature the cleanup removes with its image", async () => {
+            const signedRepository = "acme-workspace/signed";
+            const api = new RegistryApi(stack.registry.url, stack.serviceAccount);
+            const key = generateSigningKey().privateKey;
+            const pushSigned = async (tag: string) => {
+                const built = writeOciImage(path.join(stack.dir, `signed-${tag}`), tag, [16 * 1024]);
+                await stack.pushImage(built, signedRepository, tag, auth);
+                return {
+                    image: built.manifestDigest,
+                    signature: (await signImage(api, stack.registry.host, signedRepository, built.manifestDigest, key)).digest,
+                };
+            };
+            const old = await pushSigned("old");
+            const kept = await pushSigned("new");
+            await sleep(quietPeriodMs);
+            const control = new LocalRegistryControl(stack.registry, stack.mc, stack.bucket);
+            await cleanUp(api, await control.tagPushTimes(), { keepLast: 1, keepDays: 0, keepTags: "" }, { dryRun: false });
+            const deletedDigests = () =>
+                receiver.events
+                    .filter((e) => e.action === "delete" && e.target.repository === signedRepository && e.target.digest)
+                    .map((e) => e.target.digest);
+            await waitUntil("the delete events", async () => deletedDigests().length >= 2, 30_000);
+            await sleep(quietPeriodMs);
+            assert.deepStrictEqual(deletedDigests().sort(), [old.image, old.signature].sort());
+            assert.ok(!deletedDigests().includes(kept.signature));
         });
     });
 }

@@ -7,6 +7,7 @@ import { htpasswdHash } from "../../components/htpasswd";
 import { mirrorBucketName } from "../../components/pullSideConfig";
 import { minioContainer } from "../../common/upstream";
 import { RegistryApi } from "../../common/registryApi";
+import { generateSigningKey, signImage, verifySignature } from "./harness/cosign";
 import { statusOf } from "./harness/net";
 import { OciImage, readBlob, readManifest, writeOciImage } from "./harness/ociImage";
 import { RegistryServer } from "./harness/registry";
@@ -35,6 +36,7 @@ for (const version of [2, 3] as const) {
         let image: OciImage;
         const httpSecret = secret();
         let mirrorLog = () => "";
+        const signingKey = generateSigningKey();
 
         const auth = (name: string, host: string, account?: { user: string; password: string }) =>
             stack.skopeo.authFile(name, host, account);
@@ -94,6 +96,12 @@ for (const version of [2, 3] as const) {
             assert.strictEqual(await statusOf(pull.healthUrl), 200, "its storage check passes with the read-only identity");
         });
 
+        it("serves a signed image's signature: cosign verify through the pull account", async () => {
+            const api = new RegistryApi(stack.registry.url, stack.serviceAccount);
+            await signImage(api, stack.registry.host, "acme/web", image.manifestDigest, signingKey.privateKey);
+            assert.deepStrictEqual(await verifySignature(pull.url, pullAccount, "acme/web", "v1", signingKey.publicKey), []);
+        });
+
         it("refuses the pull account a push and a delete, and the push account altogether", async () => {
             const pushed = await stack.skopeo.copy(
                 `oci:${image.layoutDir}:v1`,
@@ -150,6 +158,8 @@ for (const version of [2, 3] as const) {
                     upstream.skopeo.authFile("seed", upstream.registry.host, upstream.serviceAccount),
                 );
                 assert.strictEqual(seeded.code, 0, seeded.output);
+                const upstreamApi = new RegistryApi(upstream.registry.url, upstream.serviceAccount);
+                await signImage(upstreamApi, "docker.io", "library/alpine", base.manifestDigest, signingKey.privateKey);
                 upstreamServer = upstream.registry;
                 if (version === 2) {
                     // 2.8's cache answers only token challenges (as Docker Hub's), not htpasswd's basic one: it
@@ -231,12 +241,18 @@ for (const version of [2, 3] as const) {
                 assert.ok(!inRegistryBucket.output.includes("alpine"), "nothing of it in the registry's bucket");
             });
 
+            it("serves the upstream image's signature through the cache: cosign verify works on the mirror", async () => {
+                assert.deepStrictEqual(await verifySignature(mirror.url, undefined, "library/alpine", "3.20", signingKey.publicKey), []);
+            });
+
             it("serves the cached image with the upstream stopped", async () => {
                 await upstreamServer.stop();
                 const started = Date.now();
                 const pulled = await pullFrom(mirror.host, "library/alpine:3.20");
                 assert.strictEqual(pulled.code, 0, pulled.output);
                 assertIdentical(pulled.into, base);
+                const verified = await verifySignature(mirror.url, undefined, "library/alpine", "3.20", signingKey.publicKey);
+                assert.deepStrictEqual(verified, [], "the signature from the cache");
                 console.log(`      pulled library/alpine:3.20 from the cache with the upstream stopped in ${Date.now() - started} ms`);
             });
 
