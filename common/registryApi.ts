@@ -1,3 +1,5 @@
+import { BearerTokens, parseBearerChallenge, scopeOfRequest } from "./bearerToken";
+
 /** The manifest media types the registry may hold, all of which the inventory asks for. */
 export const manifestMediaTypes = [
     "application/vnd.oci.image.index.v1+json",
@@ -46,6 +48,8 @@ export const manifestTypes = {
 /** The parts of the Distribution API the operations use, with the service account's Basic auth. */
 export class RegistryApi {
     private readonly authorization: string;
+    /** Tokens from the registry's token server, when it uses token authentication (workspace quotas). */
+    private readonly bearer: BearerTokens;
 
     constructor(
         /** e.g. http://localhost:5050 or https://registry.orbit.example.com */
@@ -53,13 +57,17 @@ export class RegistryApi {
         credentials: RegistryCredentials,
     ) {
         this.authorization = `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString("base64")}`;
+        this.bearer = new BearerTokens(this.authorization);
     }
 
     private async request(path: string, init: RequestInit = {}): Promise<Response> {
-        const response = await fetch(new URL(path, this.baseUrl), {
-            ...init,
-            headers: { authorization: this.authorization, ...(init.headers as Record<string, string>) },
-        });
+        const url = new URL(path, this.baseUrl);
+        const send = (authorization: string) =>
+            fetch(url, { ...init, headers: { authorization, ...(init.headers as Record<string, string>) } });
+        const kept = this.bearer.kept(scopeOfRequest(init.method ?? "GET", url.pathname));
+        let response = await send(kept ? `Bearer ${kept}` : this.authorization);
+        const challenge = response.status === 401 ? parseBearerChallenge(response.headers.get("www-authenticate")) : undefined;
+        if (challenge) response = await send(`Bearer ${await this.bearer.fetch(challenge)}`);
         if (response.status === 401) throw new Error(`${this.baseUrl} refused the service account's credentials (401)`);
         return response;
     }

@@ -29,6 +29,11 @@ export interface RegistryConfigOptions {
     storage: S3Storage;
     /** Path of the htpasswd file inside the registry's filesystem; none for the mirror, which serves anyone it admits. */
     htpasswdPath?: string;
+    /**
+     * Token authentication instead of htpasswd (workspace quotas): clients get their bearer tokens at
+     * `realm` from the token server, whose signing certificate is at `rootCertBundlePath`.
+     */
+    token?: RegistryTokenAuth;
     /** The instance's role: the push endpoint, the read-only pull endpoint or the Docker Hub mirror. */
     role?: RegistryRole;
     /** The mirror's upstream (mirrorUpstream) and, with Distribution 3, how long it keeps what it cached. */
@@ -52,6 +57,13 @@ export interface RegistryConfigOptions {
 }
 
 export type RegistryRole = "push" | "pull" | "mirror";
+
+export interface RegistryTokenAuth {
+    realm: string;
+    service: string;
+    issuer: string;
+    rootCertBundlePath: string;
+}
 
 export const registryLogLevels = ["error", "warn", "info", "debug"] as const;
 export type RegistryLogLevel = (typeof registryLogLevels)[number];
@@ -132,7 +144,7 @@ export function renderRegistryConfig(options: RegistryConfigOptions): string {
                 ...(role === "pull" ? { readonly: { enabled: true } } : {}),
             },
         },
-        ...(options.htpasswdPath ? { auth: { htpasswd: { realm: htpasswdRealm, path: options.htpasswdPath } } } : {}),
+        ...authSection(options),
         // The username and password come as REGISTRY_PROXY_USERNAME and REGISTRY_PROXY_PASSWORD.
         ...(options.proxy
             ? {
@@ -165,6 +177,14 @@ export function renderRegistryConfig(options: RegistryConfigOptions): string {
         ...(options.events ? { notifications: { events: { includereferences: true } } } : {}),
     };
     return stringify(config);
+}
+
+function authSection(options: RegistryConfigOptions): Record<string, unknown> {
+    if (options.token) {
+        const { realm, service, issuer, rootCertBundlePath } = options.token;
+        return { auth: { token: { realm, service, issuer, rootcertbundle: rootCertBundlePath } } };
+    }
+    return options.htpasswdPath ? { auth: { htpasswd: { realm: htpasswdRealm, path: options.htpasswdPath } } } : {};
 }
 
 /**

@@ -1,4 +1,4 @@
-import { takeInventory } from "./inventory";
+import { takeInventory } from "../common/inventory";
 import { RegistryApi } from "../common/registryApi";
 
 /** What a safe collection needs of wherever the registry runs (a Docker container, local processes). */

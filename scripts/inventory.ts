@@ -7,7 +7,7 @@
  *   npm run --silent inventory -- --outputs outputs.json   # a saved `pulumi stack output --json --show-secrets`
  */
 import { SingleBar } from "cli-progress";
-import { inventoryTable, takeInventory, workspaceTable } from "../operations/inventory";
+import { inventoryTable, takeInventory, workspaceTable } from "../common/inventory";
 import { RegistryApi } from "../common/registryApi";
 import { option, readStackOutputs, registryAccess } from "./stackOutputs";
 

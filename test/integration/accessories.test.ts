@@ -3,7 +3,7 @@ import * as path from "path";
 import { cleanUp, cleanupTable } from "../../common/cleanup";
 import { manifestTypes, RegistryApi } from "../../common/registryApi";
 import { collectGarbage, untaggedByRepository } from "../../operations/garbageCollect";
-import { takeInventory } from "../../operations/inventory";
+import { takeInventory } from "../../common/inventory";
 import { generateSigningKey, pushArtifact as pushArtifactTo, sha256, signatureTag, signImage, verifySignature } from "./harness/cosign";
 import { OciImage, writeOciImage } from "./harness/ociImage";
 import { LocalRegistryControl } from "./harness/registryControl";

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { Inventory, WorkspaceUsage } from "../../operations/inventory";
+import { Inventory, WorkspaceUsage } from "../../common/inventory";
 import { OciImage, OciIndex, randomLayer, readBlob, writeOciImage, writeOciIndex } from "./harness/ociImage";
 import { LocalRegistryStack } from "./harness/stack";
 import { findTools, installHint, requireTools } from "./harness/tools";

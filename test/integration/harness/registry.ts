@@ -7,6 +7,7 @@ import { htpasswdLine } from "../../../components/htpasswd";
 import {
     eventsEndpoints,
     RegistryRole,
+    RegistryTokenAuth,
     registrySecretEnv,
     RegistrySecrets,
     renderRegistryConfig,
@@ -47,6 +48,8 @@ export interface RegistryServerArgs {
     role?: RegistryRole;
     /** The mirror's upstream (its account comes in secrets.proxyUsername/proxyPassword). */
     proxy?: { remoteUrl: string; ttl?: string };
+    /** Token authentication at a token server (workspace quotas) instead of the htpasswd file. */
+    token?: RegistryTokenAuth;
 }
 
 /**
@@ -96,6 +99,7 @@ export class RegistryServer {
             // The mirror serves anyone the network admits: no accounts.
             htpasswdPath: this.args.role === "mirror" ? undefined : htpasswdPath,
             role: this.args.role,
+            token: this.args.token,
             proxy: this.args.proxy,
             httpAddr: this.host,
             debugAddr: `127.0.0.1:${this.debugPort}`,

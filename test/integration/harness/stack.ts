@@ -46,6 +46,8 @@ export interface StackOptions {
     healthInterval?: string;
     /** Provision the backups' read-only identity too. */
     readerIdentity?: boolean;
+    /** Token authentication at this token server (workspace quotas) instead of htpasswd. */
+    token?: RegistryServerArgs["token"];
 }
 
 export interface Credentials {
@@ -124,6 +126,7 @@ export class LocalRegistryStack {
             events: this.options.events,
             s3Tuning: this.options.s3Tuning,
             storageRedirects: overrides.storageRedirects ?? this.options.storageRedirects,
+            token: this.options.token,
         });
     }
 

@@ -1,5 +1,6 @@
-import { Descriptor, FetchedManifest, RegistryApi } from "../common/registryApi";
-import { alignedTable } from "../common/table";
+import { workspaceOf } from "./quota";
+import { Descriptor, FetchedManifest, RegistryApi } from "./registryApi";
+import { alignedTable } from "./table";
 
 /** One tag as orbit-www records it: repository `<workspace>/<app>`, tag, digest, size. */
 export interface InventoryImage {
@@ -32,9 +33,6 @@ export interface Inventory {
     uniqueBytes: number;
     workspaces: WorkspaceUsage[];
 }
-
-/** The workspace a repository belongs to: its first path segment (Orbit pushes to `<workspace>/<app>`). */
-const workspaceOf = (repository: string) => repository.split("/")[0];
 
 export type InventoryProgress = (repositoriesDone: number, repositoriesTotal: number) => void;
 

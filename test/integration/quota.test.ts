@@ -1,0 +1,189 @@
+import * as assert from "assert";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { RegistryApi } from "../../common/registryApi";
+import { collectGarbage } from "../../operations/garbageCollect";
+import { Crane } from "./harness/crane";
+import { waitUntil } from "./harness/net";
+import { OciImage, randomLayer, writeOciImage } from "./harness/ociImage";
+import { removedOnExit } from "./harness/processes";
+import { LocalRegistryControl } from "./harness/registryControl";
+import { LocalRegistryStack } from "./harness/stack";
+import { TokenServerProcess } from "./harness/tokenServer";
+import { findTools, installHint, requireTools, Tools } from "./harness/tools";
+
+const KiB = 1024;
+const quotaBytes = 300 * KiB;
+const scanSeconds = 2;
+const secret = () => crypto.randomBytes(20).toString("hex");
+
+/**
+ * Workspace quotas on real binaries, per Distribution version: the registry with token authentication
+ * at the program's token server (its usage scan through the registry's API), MinIO, and crane and
+ * skopeo as the clients. The acme workspace has a 300 KiB quota; the ci workspace none (an override of 0).
+ */
+for (const version of [2, 3] as const) {
+    describe(`Distribution ${version}: workspace quotas enforced at push by the token server`, function () {
+        let tools: Tools;
+        let stack: LocalRegistryStack;
+        let token: TokenServerProcess;
+        let api: RegistryApi;
+        const images = new Map<string, OciImage>();
+        const cranes = new Map<string, Crane>();
+
+        const imageOf = (name: string, layerBytes: number) => {
+            if (!images.has(name)) images.set(name, writeOciImage(path.join(stack.dir, `image-${name}`), name, [randomLayer(layerBytes)]));
+            return images.get(name)!;
+        };
+        const craneAs = (account: { user: string; password: string }) => {
+            if (!cranes.has(account.user))
+                cranes.set(
+                    account.user,
+                    new Crane(tools.crane, path.join(stack.dir, `crane-${account.user}`), stack.registry.host, account),
+                );
+            return cranes.get(account.user)!;
+        };
+        const push = (name: string, layerBytes: number, reference: string, account = stack.serviceAccount) =>
+            craneAs(account).push(imageOf(name, layerBytes).layoutDir, `${stack.registry.host}/${reference}`);
+        const usageOf = async (workspace: string) => (await token.usage()).workspaces.find((w) => w.workspace === workspace);
+        /** Waits for a scan that started after now, so the usage reflects what happened before. */
+        const rescanned = async () => {
+            const after = Date.now();
+            await waitUntil(
+                "a usage scan",
+                async () => Date.parse((await token.usage()).scannedAt ?? "") > after + 50,
+                30_000,
+                () => token.log(),
+            );
+        };
+
+        before(async function () {
+            tools = requireTools(this, "integration tools", findTools(), installHint);
+            token = new TokenServerProcess(
+                removedOnExit(fs.mkdtempSync(path.join(os.tmpdir(), "orbit-token-"))),
+                {
+                    defaultBytes: quotaBytes,
+                    overrides: { ci: 0 },
+                },
+                scanSeconds,
+            );
+            stack = new LocalRegistryStack(tools, { version, token: await token.registryAuth() });
+            token.setAccounts([stack.serviceAccount]);
+            await stack.start();
+            await token.start(stack.registry.url, stack.serviceAccount);
+            api = new RegistryApi(stack.registry.url, stack.serviceAccount);
+        });
+
+        after(async () => {
+            await token?.stop();
+            await stack?.stop();
+        });
+
+        afterEach(function () {
+            if (this.currentTest?.state === "failed" && stack) console.error(`${stack.logs()}\n${token.log()}`);
+        });
+
+        it("lets a workspace under its quota push, and lets a push that crosses the quota mid-way finish", async () => {
+            const first = await push("v1", 200 * KiB, "acme/web:v1");
+            assert.strictEqual(first.code, 0, first.output);
+            await rescanned();
+            assert.ok((await usageOf("acme"))!.bytes < quotaBytes);
+            const second = await push("v2", 200 * KiB, "acme/web:v2");
+            assert.strictEqual(second.code, 0, `the push that crosses the quota: ${second.output}`);
+        });
+
+        it("refuses the next push into the workspace before any layer is uploaded, naming the workspace, usage and quota", async () => {
+            const started = Date.now();
+            await waitUntil("acme's usage at its quota", async () => ((await usageOf("acme"))?.bytes ?? 0) >= quotaBytes, 30_000);
+            console.log(`      the usage showed the push ${Date.now() - started} ms after it finished (scans every ${scanSeconds} s)`);
+            const used = (await usageOf("acme"))!.bytes;
+            const refused = await push("api", 50 * KiB, "acme/api:v1");
+            assert.notStrictEqual(refused.code, 0, "a push into a workspace at its quota");
+            assert.ok(
+                refused.output.includes(`workspace acme is at its registry quota: `) &&
+                    refused.output.includes(`(${used} of ${quotaBytes} bytes)`),
+                `crane prints the refusal: ${refused.output}`,
+            );
+            const viaSkopeo = await stack.skopeo.copy(
+                `oci:${imageOf("api", 50 * KiB).layoutDir}:api`,
+                `docker://${stack.registry.host}/acme/api:v1`,
+                stack.skopeo.authFile("service", stack.registry.host, stack.serviceAccount),
+            );
+            assert.notStrictEqual(viaSkopeo.code, 0);
+            // skopeo 1.9 (Debian's) prints the status of the token request, not the message in its body.
+            assert.match(
+                viaSkopeo.output,
+                /Requesting bearer token: invalid status code from registry 403|workspace acme is at its registry quota/,
+            );
+            const layer = images.get("api")!.layerDigests[0].slice("sha256:".length);
+            const stored = await stack.mc.run(
+                "stat",
+                `root/${stack.bucket}/docker/registry/v2/blobs/sha256/${layer.slice(0, 2)}/${layer}/data`,
+            );
+            assert.notStrictEqual(stored.code, 0, "no layer of the refused image reached the bucket");
+            console.log(`      crane: ${refused.output.trim().split("\n").at(-1)?.slice(0, 200)}`);
+        });
+
+        it("keeps pulls and deletes in that workspace working, and pushes into other workspaces", async () => {
+            const pulled = await craneAs(stack.serviceAccount).pull(
+                `${stack.registry.host}/acme/web:v1`,
+                path.join(stack.dir, "pulled-v1"),
+            );
+            assert.strictEqual(pulled.code, 0, pulled.output);
+            const other = await push("other", 350 * KiB, "ci/cache:v1");
+            assert.strictEqual(other.code, 0, `a workspace without a quota: ${other.output}`);
+            const another = await push("small", 20 * KiB, "beta/web:v1");
+            assert.strictEqual(another.code, 0, `another workspace under the default quota: ${another.output}`);
+        });
+
+        it("never lets the pull account or an anonymous client push", async () => {
+            const pullAccount = { user: "orbit-pull", password: secret() };
+            const asPull = await push("small", 20 * KiB, "beta/web:v2", pullAccount);
+            assert.notStrictEqual(asPull.code, 0, "the pull account pushed");
+            assert.match(asPull.output, /401|UNAUTHORIZED|authentication required/i);
+            const anonymous = await fetch(`${token.url}/token?service=orbit-registry&scope=repository:beta/web:pull,push`);
+            assert.strictEqual(anonymous.status, 401, "an anonymous token request");
+            const direct = await fetch(`${stack.registry.url}/v2/beta/web/tags/list`);
+            assert.strictEqual(direct.status, 401, "the registry without a token");
+        });
+
+        it("lifts the refusal once images are deleted and collected", async () => {
+            assert.ok(await api.deleteManifest("acme/web", images.get("v2")!.manifestDigest));
+            await collectGarbage(new LocalRegistryControl(stack.registry, stack.mc, stack.bucket), api, {
+                dryRun: false,
+                deleteUntagged: false,
+            });
+            await rescanned();
+            assert.ok((await usageOf("acme"))!.bytes < quotaBytes, "the usage after the delete and the collection");
+            const again = await push("api", 50 * KiB, "acme/api:v1");
+            assert.strictEqual(again.code, 0, again.output);
+        });
+
+        it("admits both credential generations during a rotation's overlap and only the new one once the old is retired", async () => {
+            const next = { user: "orbit-service-g2", password: secret() };
+            token.setAccounts([stack.serviceAccount, next]);
+            assert.strictEqual((await push("small", 20 * KiB, "beta/web:g1", stack.serviceAccount)).code, 0, "generation 1 in the overlap");
+            assert.strictEqual((await push("small", 20 * KiB, "beta/web:g2", next)).code, 0, "generation 2 in the overlap");
+            token.setAccounts([next]);
+            const retired = await push("small", 20 * KiB, "beta/web:g1-retired", stack.serviceAccount);
+            assert.notStrictEqual(retired.code, 0, "generation 1 once retired");
+            assert.strictEqual((await push("small", 20 * KiB, "beta/web:g2-again", next)).code, 0, "generation 2 once alone");
+            token.setAccounts([stack.serviceAccount, next]);
+        });
+
+        it("shows usage and quota per workspace in /usage and as Prometheus metrics", async () => {
+            await rescanned();
+            const acme = (await usageOf("acme"))!;
+            assert.strictEqual(acme.quotaBytes, quotaBytes);
+            assert.strictEqual(acme.percent, Math.round((acme.bytes / quotaBytes) * 1000) / 10);
+            assert.strictEqual((await usageOf("ci"))!.quotaBytes, 0);
+            const metrics = await token.metrics();
+            assert.match(metrics, new RegExp(`^orbit_registry_workspace_usage_bytes\\{workspace="acme"\\} ${acme.bytes}$`, "m"));
+            assert.match(metrics, new RegExp(`^orbit_registry_workspace_quota_bytes\\{workspace="acme"\\} ${quotaBytes}$`, "m"));
+            assert.doesNotMatch(metrics, /orbit_registry_workspace_quota_bytes\{workspace="ci"\}/);
+            assert.match(metrics, /^orbit_registry_quota_refusals_total\{workspace="acme"\} [1-9]/m);
+        });
+    });
+}
