@@ -29,11 +29,17 @@ export function scopeOfRequest(method: string, pathname: string): string | undef
     return `repository:${repository}:${actions}`;
 }
 
+export type TokenSource = (challenge: BearerChallenge) => Promise<{ token: string; expiresInSeconds: number }>;
+
 export class BearerTokens {
     // Assigned in the constructor: Pulumi's function serializer (the CronJob's cleanup step) drops field initializers.
     private readonly tokens: Map<string, { token: string; until: number }>;
 
-    constructor(private readonly basicAuthorization: string) {
+    constructor(
+        private readonly basicAuthorization: string,
+        /** Where tokens come from instead of the challenge's realm (the token server's own usage scan mints them). */
+        private readonly source?: TokenSource,
+    ) {
         this.tokens = new Map();
     }
 
@@ -45,6 +51,13 @@ export class BearerTokens {
 
     /** Asks the challenge's realm for a token with the account's credentials and keeps it. */
     async fetch(challenge: BearerChallenge): Promise<string> {
+        const { token, expiresInSeconds } = this.source ? await this.source(challenge) : await this.fromRealm(challenge);
+        // The spec's default lifetime is 60 s; keep a margin for the clock and the request in flight.
+        if (challenge.scope) this.tokens.set(challenge.scope, { token, until: Date.now() + Math.max(expiresInSeconds - 10, 0) * 1000 });
+        return token;
+    }
+
+    private async fromRealm(challenge: BearerChallenge): Promise<{ token: string; expiresInSeconds: number }> {
         const url = new URL(challenge.realm);
         if (challenge.service) url.searchParams.set("service", challenge.service);
         if (challenge.scope) url.searchParams.set("scope", challenge.scope);
@@ -53,9 +66,6 @@ export class BearerTokens {
         const body = (await response.json()) as { token?: string; access_token?: string; expires_in?: number };
         const token = body.token ?? body.access_token;
         if (!token) throw new Error(`the token server ${url.origin} answered without a token`);
-        // The spec's default lifetime is 60 s; keep a margin for the clock and the request in flight.
-        const seconds = body.expires_in ?? 60;
-        if (challenge.scope) this.tokens.set(challenge.scope, { token, until: Date.now() + Math.max(seconds - 10, 0) * 1000 });
-        return token;
+        return { token, expiresInSeconds: body.expires_in ?? 60 };
     }
 }

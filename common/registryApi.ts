@@ -1,4 +1,4 @@
-import { BearerTokens, parseBearerChallenge, scopeOfRequest } from "./bearerToken";
+import { BearerTokens, parseBearerChallenge, scopeOfRequest, TokenSource } from "./bearerToken";
 
 /** The manifest media types the registry may hold, all of which the inventory asks for. */
 export const manifestMediaTypes = [
@@ -55,9 +55,10 @@ export class RegistryApi {
         /** e.g. http://localhost:5050 or https://registry.orbit.example.com */
         readonly baseUrl: string,
         credentials: RegistryCredentials,
+        tokenSource?: TokenSource,
     ) {
         this.authorization = `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString("base64")}`;
-        this.bearer = new BearerTokens(this.authorization);
+        this.bearer = new BearerTokens(this.authorization, tokenSource);
     }
 
     private async request(path: string, init: RequestInit = {}): Promise<Response> {

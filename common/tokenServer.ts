@@ -18,8 +18,11 @@ export interface TokenServerOptions {
     tokenLifetimeSeconds: number;
 }
 
-/** What a repository token may grant; every account it admits is a push account of a credential generation. */
-const grantable = new Set(["pull", "push", "delete"]);
+/**
+ * What a repository token may grant; every account it admits is a push account of a credential
+ * generation. An array: Pulumi's function serializer copies a Set at module level as a plain object.
+ */
+const grantable = ["pull", "push", "delete"];
 
 type Reply = { status: number; body: unknown; headers?: Record<string, string> };
 
@@ -56,7 +59,7 @@ export function tokenReply(options: TokenServerOptions, url: URL, authorization:
                 return { status: 403, body: { errors: [{ code: "DENIED", message: quotaRefusal(workspace, used, quota) }] } };
             }
         }
-        access.push({ ...scope, actions: scope.actions.filter((action) => grantable.has(action)) });
+        access.push({ ...scope, actions: scope.actions.filter((action) => grantable.includes(action)) });
     }
     const token = signRegistryToken(
         { issuer: options.issuer, service: options.service, subject: user, access, lifetimeSeconds: options.tokenLifetimeSeconds },

@@ -3,7 +3,9 @@
 import fs = require("fs");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import http = require("http");
+import { TokenSource } from "./bearerToken";
 import { RegistryApi } from "./registryApi";
+import { parseScopes, signRegistryToken } from "./registryToken";
 import { AccountsFile } from "./tokenAccounts";
 import { tokenServerHandlers } from "./tokenServer";
 import { UsageScanner } from "./usageScanner";
@@ -20,8 +22,6 @@ export const tokenServerEnv = {
     quotaDefaultBytes: "QUOTA_DEFAULT_BYTES",
     quotaOverrides: "QUOTA_OVERRIDES",
     registryUrl: "REGISTRY_URL",
-    scanUser: "ORBIT_REGISTRY_USER",
-    scanPassword: "ORBIT_REGISTRY_PASS",
     scanSeconds: "USAGE_SCAN_SECONDS",
     tokenLifetimeSeconds: "TOKEN_LIFETIME_SECONDS",
 } as const;
@@ -44,19 +44,31 @@ export async function runTokenServer(): Promise<void> {
         return value;
     };
     const names = tokenServerEnv;
-    const api = new RegistryApi(required(names.registryUrl), { user: required(names.scanUser), password: required(names.scanPassword) });
+    const issuer = required(names.issuer);
+    const service = required(names.service);
+    const key = {
+        privateKeyPem: fs.readFileSync(required(names.keyFile), "utf8"),
+        certificatePem: fs.readFileSync(required(names.certificateFile), "utf8"),
+    };
+    const tokenLifetimeSeconds = Number(env[names.tokenLifetimeSeconds] ?? 300);
+    // The scan reads the registry with tokens it mints itself: it needs no account, and no way to the public realm.
+    const scanTokens: TokenSource = async (challenge) => ({
+        token: signRegistryToken(
+            { issuer, service, subject: "orbit-registry-usage-scan", access: parseScopes([challenge.scope ?? ""]), lifetimeSeconds: 300 },
+            key,
+        ),
+        expiresInSeconds: 300,
+    });
+    const api = new RegistryApi(required(names.registryUrl), { user: "", password: "" }, scanTokens);
     const usage = new UsageScanner(api, Number(env[names.scanSeconds] ?? 60) * 1000, (line) => console.error(line));
     const handlers = tokenServerHandlers({
-        issuer: required(names.issuer),
-        service: required(names.service),
-        key: {
-            privateKeyPem: fs.readFileSync(required(names.keyFile), "utf8"),
-            certificatePem: fs.readFileSync(required(names.certificateFile), "utf8"),
-        },
+        issuer,
+        service,
+        key,
         accounts: new AccountsFile(required(names.accountsFile)),
         quota: { defaultBytes: Number(env[names.quotaDefaultBytes] ?? 0), overrides: JSON.parse(env[names.quotaOverrides] ?? "{}") },
         usage,
-        tokenLifetimeSeconds: Number(env[names.tokenLifetimeSeconds] ?? 300),
+        tokenLifetimeSeconds,
     });
     const token = http.createServer(handlers.token);
     const internal = http.createServer(handlers.internal);

@@ -7,7 +7,7 @@ import { RegistryApi } from "./registryApi";
  * push shows up at most one interval plus one scan after it finished.
  */
 export class UsageScanner {
-    usage = new Map<string, number>();
+    usage: Map<string, number>;
     scannedAt?: Date;
     /** The last scan's failure; the usage of the scan before it stays in force. */
     lastError?: string;
@@ -18,7 +18,10 @@ export class UsageScanner {
         private readonly api: RegistryApi,
         private readonly intervalMs: number,
         private readonly log: (line: string) => void = () => {},
-    ) {}
+    ) {
+        // Assigned here: Pulumi's function serializer (the token server's script) drops field initializers.
+        this.usage = new Map();
+    }
 
     /** One scan; a scan already running is waited for instead of started twice. */
     scan(): Promise<void> {

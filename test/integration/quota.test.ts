@@ -72,7 +72,7 @@ for (const version of [2, 3] as const) {
             stack = new LocalRegistryStack(tools, { version, token: await token.registryAuth() });
             token.setAccounts([stack.serviceAccount]);
             await stack.start();
-            await token.start(stack.registry.url, stack.serviceAccount);
+            await token.start(stack.registry.url);
             api = new RegistryApi(stack.registry.url, stack.serviceAccount);
         });
 

@@ -2,13 +2,23 @@ import { execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import { RegistryTokenAuth } from "../../../components/registryConfig";
 import { tokenAccount } from "../../../common/tokenAccounts";
-import { tokenServerEnv } from "../../../common/tokenServerMain";
+import { runTokenServer, tokenServerEnv } from "../../../common/tokenServerMain";
 import { freePort, waitUntil } from "./net";
 import { ManagedProcess } from "./processes";
 
-const projectRoot = path.resolve(__dirname, "../../..");
+/**
+ * The token server as one JavaScript file for plain `node`, serialized by Pulumi with what it uses, as
+ * the cleanup step ships in its ConfigMap: it runs outside the project, so it can require only builtins.
+ */
+async function serializedTokenServer(dir: string): Promise<string> {
+    const file = path.join(dir, "token-server.js");
+    const serialized = await pulumi.runtime.serializeFunction(runTokenServer);
+    fs.writeFileSync(file, `${serialized.text}\nexports.handler();\n`);
+    return file;
+}
 
 /**
  * The program's token server (common/tokenServerMain.ts) as a process on loopback, with a signing
@@ -66,36 +76,24 @@ export class TokenServerProcess {
         fs.writeFileSync(this.accountsFile, JSON.stringify(entries), { mode: 0o600 });
     }
 
-    async start(registryUrl: string, scanAccount: { user: string; password: string }): Promise<void> {
+    async start(registryUrl: string): Promise<void> {
         const auth = await this.registryAuth();
         const names = tokenServerEnv;
-        this.process = new ManagedProcess(
-            "token server",
-            process.execPath,
-            [
-                "-r",
-                "ts-node/register/transpile-only",
-                "-e",
-                `require(${JSON.stringify(path.join(projectRoot, "common/tokenServerMain"))}).runTokenServer()`,
-            ],
-            {
-                PATH: process.env.PATH,
-                HOME: this.dir,
-                [names.tokenListen]: `127.0.0.1:${this.port}`,
-                [names.internalListen]: `127.0.0.1:${this.internalPort}`,
-                [names.issuer]: auth.issuer,
-                [names.service]: auth.service,
-                [names.keyFile]: this.keyFile,
-                [names.certificateFile]: this.certificateFile,
-                [names.accountsFile]: this.accountsFile,
-                [names.quotaDefaultBytes]: String(this.quota.defaultBytes),
-                [names.quotaOverrides]: JSON.stringify(this.quota.overrides),
-                [names.registryUrl]: registryUrl,
-                [names.scanUser]: scanAccount.user,
-                [names.scanPassword]: scanAccount.password,
-                [names.scanSeconds]: String(this.scanSeconds),
-            },
-        ).start();
+        this.process = new ManagedProcess("token server", process.execPath, [await serializedTokenServer(this.dir)], {
+            PATH: process.env.PATH,
+            HOME: this.dir,
+            [names.tokenListen]: `127.0.0.1:${this.port}`,
+            [names.internalListen]: `127.0.0.1:${this.internalPort}`,
+            [names.issuer]: auth.issuer,
+            [names.service]: auth.service,
+            [names.keyFile]: this.keyFile,
+            [names.certificateFile]: this.certificateFile,
+            [names.accountsFile]: this.accountsFile,
+            [names.quotaDefaultBytes]: String(this.quota.defaultBytes),
+            [names.quotaOverrides]: JSON.stringify(this.quota.overrides),
+            [names.registryUrl]: registryUrl,
+            [names.scanSeconds]: String(this.scanSeconds),
+        }).start();
         await waitUntil(
             "the token server's first usage scan",
             async () => (await this.usage().catch(() => undefined))?.scannedAt != null,
