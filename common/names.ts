@@ -17,6 +17,8 @@ export const names = {
     registryPull: "orbit-registry-pull",
     /** The Docker Hub mirror: container, Deployment, Service. */
     registryMirror: "orbit-registry-mirror",
+    /** The token server that enforces workspace quotas (docs/quotas.md). */
+    registryToken: "orbit-registry-token",
     /** The garbage-collection CronJob, its ServiceAccount and Role. */
     registryGc: "orbit-registry-gc",
     /** The backup CronJob, its Secret, script and NetworkPolicy. */

@@ -9,7 +9,7 @@ export interface AlertRule {
 }
 
 /** The Prometheus job names of the scrapes: Prometheus Operator names a ServiceMonitor's job after the Service. */
-export const metricsJobs = { registry: `${names.registry}-metrics`, minio: names.minio };
+export const metricsJobs = { registry: `${names.registry}-metrics`, minio: names.minio, token: names.registryToken };
 
 /**
  * The alerts that matter for the registry, as a Prometheus rule group: the PrometheusRule's spec on
@@ -20,6 +20,8 @@ export function alertRuleGroups(
     namespace: string,
     /** With backups on Kubernetes: the longest wait between two runs of the backup CronJob, in seconds. */
     backupIntervalSeconds?: number,
+    /** With workspace quotas: the token server's alerts. */
+    quotas = false,
 ): Array<{ name: string; rules: AlertRule[] }> {
     const registryJob = `job="${metricsJobs.registry}"`;
     const minioJob = `job="${metricsJobs.minio}"`;
@@ -116,7 +118,45 @@ export function alertRuleGroups(
             ],
         },
         ...(backupIntervalSeconds === undefined ? [] : [backupAlerts(namespace, backupIntervalSeconds)]),
+        ...(quotas ? [quotaAlerts()] : []),
     ];
+}
+
+/**
+ * A workspace at 90% of its quota (its next pushes will soon be refused), and usage the token server
+ * enforces with that is older than ten scans (enforcement goes by stale numbers).
+ */
+function quotaAlerts(): { name: string; rules: AlertRule[] } {
+    const job = `job="${metricsJobs.token}"`;
+    return {
+        name: "orbit-registry-quotas",
+        rules: [
+            {
+                alert: "OrbitRegistryWorkspaceNearQuota",
+                expr:
+                    `max by (workspace) (orbit_registry_workspace_usage_bytes{${job}})` +
+                    ` / max by (workspace) (orbit_registry_workspace_quota_bytes{${job}}) >= 0.9`,
+                for: "15m",
+                labels: { severity: "warning" },
+                annotations: {
+                    summary: "Workspace {{ $labels.workspace }} uses 90% or more of its registry quota",
+                    description:
+                        "At 100% its pushes are refused: delete old images or a cleanup (docs/cleanup-and-gc.md), " +
+                        "or raise its entry in workspaceQuotas (docs/quotas.md).",
+                },
+            },
+            {
+                alert: "OrbitRegistryUsageStale",
+                expr: `time() - max(orbit_registry_usage_scan_timestamp_seconds{${job}}) > 600`,
+                for: "5m",
+                labels: { severity: "warning" },
+                annotations: {
+                    summary: "The token server has not taken workspace usage for over 10 minutes",
+                    description: "Quotas are enforced on the last usage it took; its log says why the scans fail (GET /usage, lastError).",
+                },
+            },
+        ],
+    };
 }
 
 /**

@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { RegistryApi } from "../../common/registryApi";
+import { alertRuleGroups, metricNamesUsed } from "../../components/alertRules";
 import { collectGarbage } from "../../operations/garbageCollect";
 import { Crane } from "./harness/crane";
 import { waitUntil } from "./harness/net";
@@ -184,6 +185,20 @@ for (const version of [2, 3] as const) {
             assert.match(metrics, new RegExp(`^orbit_registry_workspace_quota_bytes\\{workspace="acme"\\} ${quotaBytes}$`, "m"));
             assert.doesNotMatch(metrics, /orbit_registry_workspace_quota_bytes\{workspace="ci"\}/);
             assert.match(metrics, /^orbit_registry_quota_refusals_total\{workspace="acme"\} [1-9]/m);
+            const exposed = new Set(
+                metrics
+                    .split("\n")
+                    .filter((line) => line && !line.startsWith("#"))
+                    .map((line) => line.split(/[{ ]/)[0]),
+            );
+            const used = metricNamesUsed(alertRuleGroups("orbit-registry", undefined, true)).filter((name) =>
+                name.startsWith("orbit_registry_"),
+            );
+            assert.deepStrictEqual(
+                used.filter((name) => !exposed.has(name)),
+                [],
+                "the quota alerts read only series it exposes",
+            );
         });
     });
 }
