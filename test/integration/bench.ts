@@ -7,6 +7,7 @@
  *   npm run bench                              # prints the table
  *   npm run bench -- --write                   # also bench/results.json, docs/throughput.md's table, docs/bench-ratios.svg
  *   npm run bench -- --runs 3 --version 3 --chunksize 32 --copy-threshold 64 --rss
+ *   npm run bench -- --auth                    # htpasswd beside token authentication (quotas), same storage
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -16,6 +17,7 @@ import { registryMemory } from "../../components/kubernetes/registry";
 import { registryS3Defaults } from "../../components/registryConfig";
 import { findTools, installHint } from "./harness/tools";
 import { measure, MiB, peakRssUnderConcurrentPushes } from "./bench/measure";
+import { authComparisonTable, compareTokenAuth } from "./bench/tokenAuth";
 import { BenchReport, markdownTable, ratioChart, withBenchTable } from "./bench/report";
 
 const root = path.resolve(__dirname, "../..");
@@ -40,6 +42,10 @@ async function main() {
     // --scale shrinks every layer, for a quick look; published numbers use 1.
     const scale = Number(argument("--scale") ?? 1);
     const options = { tools, version, runs, scale, s3Tuning, log: (line: string) => console.error(line) } as const;
+    if (process.argv.includes("--auth")) {
+        console.log(authComparisonTable(await compareTokenAuth(options)));
+        return;
+    }
 
     const results = await measure(options);
     const report: BenchReport = {

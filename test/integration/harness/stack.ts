@@ -102,14 +102,14 @@ export class LocalRegistryStack {
     }
 
     /** Another registry process on the same storage, http secret and cache: a second replica. */
-    async addReplica(name: string, overrides: Pick<StackOptions, "storageRedirects"> = {}): Promise<RegistryServer> {
+    async addReplica(name: string, overrides: Pick<StackOptions, "storageRedirects" | "token"> = {}): Promise<RegistryServer> {
         const replica = this.newRegistry(name, overrides);
         this.replicas.push(replica);
         await replica.start();
         return replica;
     }
 
-    private newRegistry(name: string, overrides: Pick<StackOptions, "storageRedirects"> = {}): RegistryServer {
+    private newRegistry(name: string, overrides: Pick<StackOptions, "storageRedirects" | "token"> = {}): RegistryServer {
         return new RegistryServer({
             version: this.version,
             settings: this.options.settings,
@@ -126,7 +126,7 @@ export class LocalRegistryStack {
             events: this.options.events,
             s3Tuning: this.options.s3Tuning,
             storageRedirects: overrides.storageRedirects ?? this.options.storageRedirects,
-            token: this.options.token,
+            token: overrides.token ?? this.options.token,
         });
     }
 
