@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real servers and clients the integration and conformance suites run, idempotently:
-# Docker Distribution 2.8, skopeo, redis-server and busybox from Debian; Distribution 3, MinIO, mc, promtool, crane and the OCI conformance
+# Docker Distribution 2.8, skopeo, redis-server, busybox and openssl from Debian; Distribution 3, MinIO, mc, promtool, crane and the OCI conformance
 # suite built from the Go module proxy (MinIO publishes source only) into .tools/bin. Re-running
 # does nothing when the pinned versions are there.
 set -euo pipefail
@@ -21,6 +21,8 @@ command -v skopeo >/dev/null || missing_debs+=(skopeo)
 command -v redis-server >/dev/null || missing_debs+=(redis-server)
 # The shell the registry images have (Alpine's busybox): the garbage-collection CronJob's script runs under it.
 command -v busybox >/dev/null || missing_debs+=(busybox)
+# Signing keys and certificates of the quota token server, made as an operator would.
+command -v openssl >/dev/null || missing_debs+=(openssl)
 if [ ${#missing_debs[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then apt_get=(apt-get); else apt_get=(sudo apt-get); fi
   "${apt_get[@]}" update -qq
