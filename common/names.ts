@@ -18,7 +18,7 @@ export const names = {
     /** The Docker Hub mirror: container, Deployment, Service. */
     registryMirror: "orbit-registry-mirror",
     /** The token server that enforces workspace quotas (docs/quotas.md). */
-    registryToken: "orbit-registry-token",
+    registryAuth: "orbit-registry-auth",
     /** The garbage-collection CronJob, its ServiceAccount and Role. */
     registryGc: "orbit-registry-gc",
     /** The backup CronJob, its Secret, script and NetworkPolicy. */

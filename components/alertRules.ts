@@ -9,7 +9,7 @@ export interface AlertRule {
 }
 
 /** The Prometheus job names of the scrapes: Prometheus Operator names a ServiceMonitor's job after the Service. */
-export const metricsJobs = { registry: `${names.registry}-metrics`, minio: names.minio, token: names.registryToken };
+export const metricsJobs = { registry: `${names.registry}-metrics`, minio: names.minio, auth: names.registryAuth };
 
 /**
  * The alerts that matter for the registry, as a Prometheus rule group: the PrometheusRule's spec on
@@ -127,7 +127,7 @@ export function alertRuleGroups(
  * enforces with that is older than ten scans (enforcement goes by stale numbers).
  */
 function quotaAlerts(): { name: string; rules: AlertRule[] } {
-    const job = `job="${metricsJobs.token}"`;
+    const job = `job="${metricsJobs.auth}"`;
     return {
         name: "orbit-registry-quotas",
         rules: [

@@ -42,7 +42,7 @@ describe("workspace quotas: the token server's decisions", () => {
         lastError: undefined,
     };
     const options: TokenServerOptions = {
-        issuer: "orbit-registry-token",
+        issuer: "orbit-registry-auth",
         service: "orbit-registry",
         key,
         accounts: new AccountsFile(accountsFile),
@@ -91,7 +91,7 @@ describe("workspace quotas: the token server's decisions", () => {
         ]);
         assert.strictEqual(claims.sub, "orbit-service");
         assert.strictEqual(claims.aud, "orbit-registry");
-        assert.strictEqual(claims.iss, "orbit-registry-token");
+        assert.strictEqual(claims.iss, "orbit-registry-auth");
     });
 
     it("answers 401 without credentials, with a wrong password, and to an account it does not know (the pull account)", () => {

@@ -3,6 +3,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { names } from "../../../common/names";
 import { RegistryTokenAuth } from "../../../components/registryConfig";
 import { tokenAccount } from "../../../common/tokenAccounts";
 import { runTokenServer, tokenServerEnv } from "../../../common/tokenServerMain";
@@ -44,7 +45,19 @@ export class TokenServerProcess {
         execFileSync("openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", this.keyFile], { stdio: "pipe" });
         execFileSync(
             "openssl",
-            ["req", "-new", "-x509", "-key", this.keyFile, "-out", this.certificateFile, "-days", "2", "-subj", "/CN=orbit-registry-token"],
+            [
+                "req",
+                "-new",
+                "-x509",
+                "-key",
+                this.keyFile,
+                "-out",
+                this.certificateFile,
+                "-days",
+                "2",
+                "-subj",
+                `/CN=${names.registryAuth}`,
+            ],
             { stdio: "pipe" },
         );
     }
@@ -58,7 +71,7 @@ export class TokenServerProcess {
             // literal unless it is the registry's own host:port.
             realm: `http://localhost:${this.port}/token`,
             service: "orbit-registry",
-            issuer: "orbit-registry-token",
+            issuer: names.registryAuth,
             rootCertBundlePath: this.certificateFile,
         };
     }
