@@ -37,8 +37,11 @@ export class BearerTokens {
 
     constructor(
         private readonly basicAuthorization: string,
-        /** Where tokens come from instead of the challenge's realm (the token server's own usage scan mints them). */
-        private readonly source?: TokenSource,
+        /**
+         * Where tokens come from instead of the challenge's realm: a function (the token server's own
+         * usage scan mints them), or another realm URL (a pod in the cluster asks the token server's Service).
+         */
+        private readonly source?: TokenSource | string,
     ) {
         this.tokens = new Map();
     }
@@ -51,7 +54,10 @@ export class BearerTokens {
 
     /** Asks the challenge's realm for a token with the account's credentials and keeps it. */
     async fetch(challenge: BearerChallenge): Promise<string> {
-        const { token, expiresInSeconds } = this.source ? await this.source(challenge) : await this.fromRealm(challenge);
+        const { token, expiresInSeconds } =
+            typeof this.source === "function"
+                ? await this.source(challenge)
+                : await this.fromRealm(this.source ? { ...challenge, realm: this.source } : challenge);
         // The spec's default lifetime is 60 s; keep a margin for the clock and the request in flight.
         if (challenge.scope) this.tokens.set(challenge.scope, { token, until: Date.now() + Math.max(expiresInSeconds - 10, 0) * 1000 });
         return token;

@@ -30,10 +30,12 @@ export async function runCleanupStep(): Promise<void> {
     try {
         const listingExit = fs.readFileSync(`${dir}/${cleanupFiles.listingExitCode}`, "utf8").trim();
         if (listingExit !== "0") throw new Error(`listing the registry's storage failed (exit ${listingExit}); nothing was removed`);
-        const api = new RegistryApi(env.REGISTRY_URL ?? "", {
-            user: env.ORBIT_REGISTRY_USER ?? "",
-            password: env.ORBIT_REGISTRY_PASS ?? "",
-        });
+        const api = new RegistryApi(
+            env.REGISTRY_URL ?? "",
+            { user: env.ORBIT_REGISTRY_USER ?? "", password: env.ORBIT_REGISTRY_PASS ?? "" },
+            // With workspace quotas: the token server's Service, not the realm on the public Ingress.
+            env.REGISTRY_AUTH_REALM || undefined,
+        );
         const rules = {
             keepLast: Number(env.RETENTION_KEEP_LAST ?? 0),
             keepDays: Number(env.RETENTION_KEEP_DAYS ?? 0),

@@ -43,6 +43,7 @@ export function dockerNames(suffix = "") {
         registry: named(names.registry),
         registryPull: named(names.registryPull),
         registryMirror: named(names.registryMirror),
+        registryAuth: named(names.registryAuth),
         internalNetwork: named(names.internalNetwork),
     };
 }

@@ -55,7 +55,8 @@ export class RegistryApi {
         /** e.g. http://localhost:5050 or https://registry.orbit.example.com */
         readonly baseUrl: string,
         credentials: RegistryCredentials,
-        tokenSource?: TokenSource,
+        /** Tokens from elsewhere than the challenge's realm (see BearerTokens). */
+        tokenSource?: TokenSource | string,
     ) {
         this.authorization = `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString("base64")}`;
         this.bearer = new BearerTokens(this.authorization, tokenSource);

@@ -12,18 +12,18 @@ import { UsageScanner } from "./usageScanner";
 
 /** The environment the token server reads; the Deployment, the container and the tests set it. */
 export const tokenServerEnv = {
-    tokenListen: "TOKEN_LISTEN",
+    tokenListen: "AUTH_LISTEN",
     internalListen: "INTERNAL_LISTEN",
-    issuer: "TOKEN_ISSUER",
-    service: "TOKEN_SERVICE",
-    keyFile: "TOKEN_KEY_FILE",
-    certificateFile: "TOKEN_CERTIFICATE_FILE",
+    issuer: "AUTH_ISSUER",
+    service: "AUTH_SERVICE",
+    keyFile: "SIGNING_KEY_FILE",
+    certificateFile: "SIGNING_CERTIFICATE_FILE",
     accountsFile: "ACCOUNTS_FILE",
     quotaDefaultBytes: "QUOTA_DEFAULT_BYTES",
     quotaOverrides: "QUOTA_OVERRIDES",
     registryUrl: "REGISTRY_URL",
     scanSeconds: "USAGE_SCAN_SECONDS",
-    tokenLifetimeSeconds: "TOKEN_LIFETIME_SECONDS",
+    tokenLifetimeSeconds: "AUTH_LIFETIME_SECONDS",
 } as const;
 
 const listen = (server: http.Server, address: string) => {

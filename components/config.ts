@@ -11,7 +11,8 @@ import { CredentialGenerations, credentialGenerations } from "./credentialGenera
 import { MinioLayout, minioLayout } from "./minioLayout";
 import { BackupTarget, backupTargetProblem, parseBackupTarget } from "../common/backupTarget";
 import { minioPublicEndpointProblem } from "./minioPublicEndpoint";
-import { MirrorConfig, PullConfig, pullSideConfig, pullSideProblems } from "./pullSideConfig";
+import { MirrorConfig, ProblemWording, PullConfig, pullSideConfig, pullSideProblems } from "./pullSideConfig";
+import { QuotaConfig, quotaConfig, quotaProblems, workspaceQuotaRule, workspaceQuotasRule } from "./quotaConfig";
 import { RegistryLogLevel, registryLogLevels } from "./registryConfig";
 import * as rules from "../common/validators";
 import type { RetentionRules } from "../common/retention";
@@ -44,6 +45,8 @@ export interface CommonConfig {
     pull?: PullConfig;
     /** The Docker Hub mirror (mirrorUpstream), or none. */
     mirror?: MirrorConfig;
+    /** Workspace quotas and the token server that enforces them; none when every quota is 0. */
+    quota?: QuotaConfig;
 }
 
 /** backupTarget and its credentials (Pulumi secrets), and the Kubernetes CronJob's schedule. */
@@ -190,6 +193,10 @@ const keyRules = {
     mirrorPassword: rules.anyString,
     mirrorTtl: rules.goDuration,
     mirrorPort: rules.port,
+    workspaceQuota: workspaceQuotaRule,
+    workspaceQuotas: workspaceQuotasRule,
+    tokenPort: rules.port,
+    tokenRealmHost: rules.optional(rules.dnsSubdomain),
     awsRegion: rules.awsRegion,
 } as const;
 
@@ -233,6 +240,13 @@ const unknown = (key: string) =>
     `${projectName}:${key} is not a key this program reads; ` +
     `did you mean ${closest(key, projectKeys)}? (scripts/pulumi config rm ${key})`;
 
+/** How the problems other files find read, like every key's here. */
+const wording: ProblemWording = {
+    describe: (key, value, allowed) => describe(key as ConfigKey, value, allowed),
+    missing: (key, why) => missing(key as ConfigKey, why),
+    plainText: (key) => plainText(key as ConfigKey),
+};
+
 const isKnown = (key: string): key is ConfigKey => (configKeys as string[]).includes(key);
 
 /**
@@ -259,6 +273,7 @@ export function parseConfig(raw: RawConfig, secretKeys: ReadonlySet<string> = ne
         "minioConsolePort",
         ...(raw.pullEndpoint === "true" ? (["pullPort"] as const) : []),
         ...(raw.mirrorUpstream ? (["mirrorPort"] as const) : []),
+        ...(quotaConfig(raw).quota ? (["tokenPort"] as const) : []),
     ];
     ports.forEach((key, i) => {
         const value = raw[key];
@@ -301,6 +316,11 @@ export function parseConfig(raw: RawConfig, secretKeys: ReadonlySet<string> = ne
     if (raw.target === "kubernetes") {
         if (raw.dockerNameSuffix) problems.push(describe("dockerNameSuffix", raw.dockerNameSuffix, "empty on the kubernetes target"));
         if (raw.adoptData === "true") problems.push(describe("adoptData", raw.adoptData, "false on the kubernetes target"));
+        if (raw.tokenRealmHost) {
+            problems.push(
+                describe("tokenRealmHost", raw.tokenRealmHost, "empty on the kubernetes target (the realm is https://<ingressHost>/token)"),
+            );
+        }
     }
     if (raw.target === "docker" && raw.gcSchedule && !rules.cronSchedule(raw.gcSchedule)) {
         problems.push(
@@ -324,18 +344,10 @@ export function parseConfig(raw: RawConfig, secretKeys: ReadonlySet<string> = ne
         raw.registryImage && raw.registryVersion
             ? resolveDistributionVersion(raw.registryImage, raw.registryVersion as RegistryVersionSetting)
             : undefined;
-    problems.push(
-        ...pullSideProblems(
-            raw,
-            secretKeys,
-            {
-                describe: (key, value, allowed) => describe(key as ConfigKey, value, allowed),
-                missing: (key, why) => missing(key as ConfigKey, why),
-                plainText: (key) => plainText(key as ConfigKey),
-            },
-            typeof version === "number" ? version : undefined,
-        ),
-    );
+    problems.push(...pullSideProblems(raw, secretKeys, wording, typeof version === "number" ? version : undefined));
+    if (!problems.some((p) => /:(workspaceQuotas?|tokenRealmHost|dockerNetwork) =/.test(p))) {
+        problems.push(...quotaProblems(raw, wording));
+    }
     const retentionOn = Number(raw.retentionKeepLast) > 0 || Number(raw.retentionKeepDays) > 0;
     if (raw.target === "kubernetes" && retentionOn && !raw.gcSchedule && !problems.some((p) => /:retentionKeep/.test(p))) {
         const key = Number(raw.retentionKeepLast) > 0 ? "retentionKeepLast" : "retentionKeepDays";
@@ -394,6 +406,7 @@ function typedConfig(raw: Record<ConfigKey, string>): OrbitRegistryConfig {
               }
             : undefined,
         ...pullSideConfig(raw),
+        ...quotaConfig(raw),
     };
     const target: TargetConfig =
         raw.target === "docker"

@@ -30,4 +30,6 @@ export interface DeployedRegistry {
     bucketName: pulumi.Output<string>;
     /** With backups on: what the backup and restore commands need (a secret). */
     backup?: pulumi.Output<BackupOutput>;
+    /** With quotas on: where orbit-www (and operators) read each workspace's usage and quota. */
+    usageUrl?: pulumi.Output<string>;
 }

@@ -36,6 +36,15 @@ export interface OrbitRegistryOutputs {
     pullEnv?: pulumi.Output<Record<string, string>>;
     /** With mirrorUpstream: where builds pull base images through the cache. */
     mirrorUrl?: pulumi.Output<string>;
+    /** With workspace quotas: each workspace's quota, and where orbit-www reads their usage (docs/quotas.md). */
+    quotas?: pulumi.Output<QuotaOutput>;
+}
+
+export interface QuotaOutput {
+    defaultBytes: number;
+    overrides: Record<string, number>;
+    /** GET: every workspace's bytes, quota and percentage, and when usage was last scanned. */
+    usageUrl: string;
 }
 
 /** Orbit's hosted registry: credentials, storage, the platform-specific deployment, and the apps' wiring. */
@@ -141,6 +150,9 @@ export class OrbitRegistry extends pulumi.ComponentResource {
             retention: pulumi.output(config.retention),
             ...(deployed.backup ? { backup: deployed.backup } : {}),
             ...pullSideOutputs(config, credentials),
+            ...(config.quota && deployed.usageUrl
+                ? { quotas: deployed.usageUrl.apply((usageUrl) => ({ ...config.quota!.policy, usageUrl })) }
+                : {}),
         };
         this.registerOutputs(this.outputs);
     }
@@ -184,6 +196,7 @@ function dockerGuardInputs(config: OrbitRegistryConfig & { target: "docker" }): 
             named.registry,
             ...(config.pull ? [named.registryPull] : []),
             ...(config.mirror ? [named.registryMirror] : []),
+            ...(config.quota ? [named.registryAuth] : []),
         ],
         network: named.internalNetwork,
         ...(minio ? { volume: named.minioData } : {}),
@@ -192,6 +205,7 @@ function dockerGuardInputs(config: OrbitRegistryConfig & { target: "docker" }): 
             ...(minio ? [port("minioApiPort", host.minioApiPort), port("minioConsolePort", host.minioConsolePort)] : []),
             ...(config.pull ? [port("pullPort", config.pull.port)] : []),
             ...(config.mirror ? [port("mirrorPort", config.mirror.port)] : []),
+            ...(config.quota ? [port("tokenPort", config.quota.tokenPort)] : []),
         ],
         adoptData: host.adoptData,
     };

@@ -2,7 +2,14 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ServiceAccount } from "./credentials";
 import { DistributionVersion } from "../common/distributionVersion";
 import { htpasswdLine } from "./htpasswd";
-import { eventsEndpoints, RegistryLogLevel, RegistryRole, registrySecretEnv, renderRegistryConfig } from "./registryConfig";
+import {
+    eventsEndpoints,
+    RegistryLogLevel,
+    RegistryRole,
+    registrySecretEnv,
+    RegistryTokenAuth,
+    renderRegistryConfig,
+} from "./registryConfig";
 import { RegistryStorage } from "./storage";
 import { distributionConfigDir, distributionEnv, distributionServeArgs } from "../common/upstream";
 
@@ -14,8 +21,10 @@ export interface RegistryFiles {
     args: string[];
     /** The htpasswd file with the accounts' bcrypt lines (secret); empty for the mirror. */
     htpasswd: pulumi.Output<string>;
-    /** Whether config.yml asks for htpasswd authentication (every instance but the mirror). */
+    /** Whether config.yml asks for htpasswd authentication (every instance but the mirror and a token-authenticated one). */
     authenticated: boolean;
+    /** With token authentication: the token server's certificate, at token.rootCertBundlePath. */
+    tokenCertificate?: { path: string; pem: pulumi.Output<string> };
     /** REGISTRY_* variables with the S3 keys and the http secret (secret). */
     secretEnv: Record<string, pulumi.Output<string>>;
     /** Plain variables the version needs. */
@@ -37,6 +46,8 @@ export interface RegistrySettings {
     role?: RegistryRole;
     /** The mirror's upstream, its account there, and how long it keeps what it fetched. */
     proxy?: { remoteUrl: string; ttl: string; username?: string; password?: string };
+    /** Token authentication by the token server (workspace quotas) instead of htpasswd, and its certificate. */
+    token?: { auth: RegistryTokenAuth; certificatePem: pulumi.Output<string> };
 }
 
 /** Who may use an instance: its htpasswd accounts (none: no authentication, the mirror) and its secrets. */
@@ -52,7 +63,8 @@ export function registryFiles(
     storage: Pick<RegistryStorage, "s3" | "accessKey" | "secretKey">,
     settings: RegistrySettings,
 ): RegistryFiles {
-    const { redis, eventsUrl, proxy, ...rendered } = settings;
+    const { redis, eventsUrl, proxy, token, ...rendered } = settings;
+    const htpasswd = credentials.accounts.length > 0 && !token;
     const version = settings.distributionVersion;
     const eventsToken = credentials.eventsToken;
     if ((eventsUrl === undefined) !== (eventsToken === undefined)) throw new Error("events need both eventsUrl and an events token");
@@ -61,12 +73,14 @@ export function registryFiles(
         configYaml: renderRegistryConfig({
             storage: storage.s3,
             ...rendered,
-            htpasswdPath: credentials.accounts.length > 0 ? settings.htpasswdPath : undefined,
+            htpasswdPath: htpasswd ? settings.htpasswdPath : undefined,
+            token: token?.auth,
             proxy: proxy && { remoteUrl: proxy.remoteUrl, ttl: proxy.ttl },
             redisAddress: redis?.address,
             events: eventsUrl !== undefined,
         }),
-        authenticated: credentials.accounts.length > 0,
+        authenticated: htpasswd,
+        ...(token ? { tokenCertificate: { path: token.auth.rootCertBundlePath, pem: token.certificatePem } } : {}),
         configDir: distributionConfigDir[version],
         args: distributionServeArgs(version),
         // Every live generation: during a rotation's overlap the previous password keeps working.

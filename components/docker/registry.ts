@@ -49,6 +49,7 @@ export class DockerRegistry extends pulumi.ComponentResource {
                     { file: `${files.configDir}/config.yml`, content: files.configYaml },
                     // The mirror has no accounts: its config names no htpasswd file.
                     ...(files.authenticated ? [{ file: args.htpasswdPath, content: files.htpasswd, permissions: "0400" }] : []),
+                    ...(files.tokenCertificate ? [{ file: files.tokenCertificate.path, content: files.tokenCertificate.pem }] : []),
                 ],
                 ports: [{ internal: httpPort, external: args.hostPort, ip: args.bindAddress, protocol: "tcp" }],
                 networksAdvanced: args.networks.map((network) => ({ name: network, aliases: [containerName] })),

@@ -4,11 +4,15 @@ import { BackupOutput, backupOutput } from "../backupOutput";
 import { DockerConfig } from "../config";
 import { deployedOutputs, DeployedRegistry, TargetArgs } from "../deployedRegistry";
 import { dockerNames } from "../../common/names";
-import { RegistryFiles, registryFiles } from "../registryFiles";
+import { RegistryFiles, registryFiles, RegistrySettings } from "../registryFiles";
 import { distributionConfigDir, distributionContainer } from "../../common/upstream";
 import { hostAddress } from "./hostAddress";
 import { DockerMinio } from "./minio";
 import { DockerRegistry } from "./registry";
+import { DockerTokenServer } from "./tokenServer";
+import { QuotaConfig } from "../quotaConfig";
+import type { ServiceAccount } from "../credentials";
+import { registryTokenAuth, TokenSigningKey, tokenAccountsJson, tokenServerScript } from "../tokenAuth";
 
 /** The dev topology: the registry (and MinIO with its bucket, unless storage is S3) as containers on one Docker host. */
 export class DockerTarget extends pulumi.ComponentResource implements DeployedRegistry {
@@ -17,6 +21,7 @@ export class DockerTarget extends pulumi.ComponentResource implements DeployedRe
     readonly minioEndpoint: pulumi.Output<string>;
     readonly bucketName: pulumi.Output<string>;
     readonly backup?: pulumi.Output<BackupOutput>;
+    readonly usageUrl?: pulumi.Output<string>;
 
     constructor(name: string, args: TargetArgs<DockerConfig>, opts?: pulumi.ComponentResourceOptions) {
         super("orbit:registry:DockerTarget", name, {}, opts);
@@ -75,16 +80,29 @@ export class DockerTarget extends pulumi.ComponentResource implements DeployedRe
                     hostPort,
                     files,
                     htpasswdPath,
-                    networks: dockerConfig.dockerNetwork ? [network.name, dockerConfig.dockerNetwork] : [network.name],
+                    networks,
                     after,
                 },
                 childOpts,
             );
+        const networks = dockerConfig.dockerNetwork ? [network.name, dockerConfig.dockerNetwork] : [network.name];
+        const token =
+            common.quota &&
+            this.tokenServer(`${name}-token`, {
+                quota: common.quota,
+                bindAddress: dockerConfig.bindAddress,
+                certificatePath: `${distributionConfigDir[common.distributionVersion]}/signing.crt`,
+                accounts: credentials.accounts,
+                registryUrl: `http://${DockerRegistry.internalUrl(named.registry)}`,
+                containerName: named.registryAuth,
+                networks,
+                opts: childOpts,
+            });
         instance(
             "registry",
             named.registry,
             dockerConfig.registryPort,
-            registryFiles(credentials, storage, { ...settings, eventsUrl: common.eventsUrl }),
+            registryFiles(credentials, storage, { ...settings, eventsUrl: common.eventsUrl, token }),
             storage.ready,
         );
         if (common.pull && credentials.pullAccounts) {
@@ -121,6 +139,50 @@ export class DockerTarget extends pulumi.ComponentResource implements DeployedRe
         if (common.backup && readerIdentity && storage.s3.regionEndpoint) {
             this.backup = backupOutput(common.backup, storage.s3.regionEndpoint, readerIdentity);
         }
+        if (common.quota) {
+            this.usageUrl = pulumi.output(`${DockerTokenServer.internalUrl(named.registryAuth)}/usage`);
+        }
         this.registerOutputs(deployedOutputs(this));
     }
+
+    /** The token server that enforces workspace quotas, and what the registry's config and files need of it. */
+    private tokenServer(name: string, args: DockerTokenArgs): RegistrySettings["token"] {
+        const { quota } = args;
+        const key = new TokenSigningKey(`${name}-key`, { parent: this });
+        new DockerTokenServer(
+            `${name}-server`,
+            {
+                containerName: args.containerName,
+                nodeImage: quota.nodeImage,
+                bindAddress: args.bindAddress,
+                tokenPort: quota.tokenPort,
+                policy: quota.policy,
+                registryUrl: args.registryUrl,
+                script: tokenServerScript(),
+                privateKeyPem: key.privateKeyPem,
+                certificatePem: key.certificatePem,
+                accountsJson: tokenAccountsJson(args.accounts),
+                networks: args.networks,
+                aliases: quota.tokenRealmHost ? [quota.tokenRealmHost] : [],
+            },
+            args.opts,
+        );
+        // One realm for every client: the host's clients reach it on bindAddress, the containers on dockerNetwork under tokenRealmHost.
+        const realmHost = quota.tokenRealmHost
+            ? `${quota.tokenRealmHost}:${quota.tokenPort}`
+            : hostAddress(args.bindAddress, quota.tokenPort);
+        return { auth: registryTokenAuth(`http://${realmHost}/token`, args.certificatePath), certificatePem: key.certificatePem };
+    }
+}
+
+interface DockerTokenArgs {
+    quota: QuotaConfig;
+    bindAddress: string;
+    /** Where the registry reads the token server's certificate. */
+    certificatePath: string;
+    accounts: ServiceAccount[];
+    registryUrl: string;
+    containerName: string;
+    networks: pulumi.Input<string>[];
+    opts: pulumi.ComponentResourceOptions;
 }

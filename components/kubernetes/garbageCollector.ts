@@ -40,6 +40,8 @@ export interface CleanupStepArgs {
     s3Endpoint: string;
     /** The registry's Service, plain HTTP inside the cluster. */
     registryUrl: string;
+    /** With workspace quotas: the token server's realm on its Service. */
+    tokenRealm?: string;
     /** The service account the cleanup deletes with. */
     user: pulumi.Input<string>;
     password: pulumi.Input<string>;
@@ -237,6 +239,7 @@ export class GarbageCollector extends pulumi.ComponentResource {
                 command: ["node", "/cleanup/cleanup.js"],
                 env: [
                     { name: "REGISTRY_URL", value: cleanup.registryUrl },
+                    ...(cleanup.tokenRealm ? [{ name: "REGISTRY_AUTH_REALM", value: cleanup.tokenRealm }] : []),
                     { name: "RETENTION_KEEP_LAST", value: String(cleanup.rules.keepLast) },
                     { name: "RETENTION_KEEP_DAYS", value: String(cleanup.rules.keepDays) },
                     { name: "RETENTION_KEEP_TAGS", value: cleanup.rules.keepTags },

@@ -6,6 +6,7 @@ import { distributionContainer, minioContainer } from "../../common/upstream";
 import { minioMetricsLabel } from "./minio";
 import { appLabels } from "./podSecurity";
 import { registryLabels } from "./registry";
+import { tokenServerLabels } from "./tokenServer";
 
 export const monitoringLabels = appLabels("registry-monitoring");
 
@@ -14,6 +15,8 @@ export interface MonitoringArgs {
     withMinio: boolean;
     /** With backups on: the longest wait between two runs of the backup CronJob, for its alert. */
     backupIntervalSeconds?: number;
+    /** With workspace quotas: the token server's usage metrics and alerts. */
+    withTokenServer: boolean;
     after: pulumi.Resource[];
 }
 
@@ -52,6 +55,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 { ...childOpts, dependsOn: [...args.after, metricsService] },
             );
         serviceMonitor("registry", monitoringLabels, { port: "metrics", path: distributionContainer.metricsPath });
+        if (args.withTokenServer) serviceMonitor("auth", tokenServerLabels, { port: "internal", path: "/metrics" });
         if (args.withMinio) serviceMonitor("minio", { [minioMetricsLabel]: "cluster" }, { port: "api", path: minioContainer.metricsPath });
 
         new k8s.apiextensions.CustomResource(
@@ -61,7 +65,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 kind: "PrometheusRule",
                 metadata: metadata(`${names.registry}-alerts`),
                 spec: {
-                    groups: alertRuleGroups(args.namespace, args.backupIntervalSeconds).filter(
+                    groups: alertRuleGroups(args.namespace, args.backupIntervalSeconds, args.withTokenServer).filter(
                         (group) => args.withMinio || group.name !== "orbit-minio",
                     ),
                 },

@@ -7,6 +7,8 @@ import { minioLabels } from "./minio";
 import { provisionerLabels } from "./provisioner";
 import { redisLabels } from "./redis";
 import { mirrorLabels, pullLabels, registryLabels } from "./registry";
+import { tokenServerLabels } from "./tokenServer";
+import { tokenServerPorts } from "../tokenAuth";
 
 export interface NetworkPoliciesArgs {
     namespace: string;
@@ -20,6 +22,11 @@ export interface NetworkPoliciesArgs {
     withRedis: boolean;
     /** The pull endpoint: served through the ingress controller, reads MinIO and Redis like the registry. */
     withPull: boolean;
+    /**
+     * With workspace quotas: the token server gets tokens' requests through the ingress controller and
+     * from the cleanup, orbit-www's /usage polls, and reads the registry for its usage scan.
+     */
+    withTokenServer: boolean;
     /** The Docker Hub mirror: reachable from appNamespace (where the builds run) only. */
     withMirror: boolean;
     /** The garbage-collection CronJob's pods reach MinIO and Redis as the registry does. */
@@ -66,6 +73,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
                         namespaceSelector(args.ingressControllerNamespace),
                         namespaceSelector(args.appNamespace),
                         ...(args.withCleanup ? [{ podSelector: { matchLabels: garbageCollectorLabels } }] : []),
+                        ...(args.withTokenServer ? [{ podSelector: { matchLabels: tokenServerLabels } }] : []),
                     ],
                     ports: [{ protocol: "TCP", port: distributionContainer.httpPort }],
                 },
@@ -79,6 +87,28 @@ export class NetworkPolicies extends pulumi.ComponentResource {
                     : []),
             ],
         });
+        if (args.withTokenServer) {
+            policy("auth-ingress", {
+                podSelector: { matchLabels: tokenServerLabels },
+                policyTypes: ["Ingress"],
+                ingress: [
+                    {
+                        from: [
+                            namespaceSelector(args.ingressControllerNamespace),
+                            ...(args.withCleanup ? [{ podSelector: { matchLabels: garbageCollectorLabels } }] : []),
+                        ],
+                        ports: [{ protocol: "TCP", port: tokenServerPorts.token }],
+                    },
+                    {
+                        from: [
+                            namespaceSelector(args.appNamespace),
+                            ...(args.prometheusNamespace ? [namespaceSelector(args.prometheusNamespace)] : []),
+                        ],
+                        ports: [{ protocol: "TCP", port: tokenServerPorts.internal }],
+                    },
+                ],
+            });
+        }
         if (args.withPull) {
             policy("registry-pull-ingress", {
                 podSelector: { matchLabels: pullLabels },

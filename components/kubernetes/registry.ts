@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
 import { names } from "../../common/names";
 import { storageHealthCheck } from "../registryConfig";
 import { RegistryFiles } from "../registryFiles";
@@ -48,6 +49,8 @@ export interface KubernetesRegistryArgs {
         className: string;
         tlsSecretName: string;
         clusterIssuer?: string;
+        /** With workspace quotas: the token server's Service, served at /token on `host` (the registry's realm). */
+        tokenService?: pulumi.Input<string>;
         /** More hosts on the same Ingress and certificate: minioPublicEndpoint's, the pull endpoint's. */
         otherHosts: Array<{ host: string; serviceName: pulumi.Input<string>; port: k8s.types.input.networking.v1.ServiceBackendPort }>;
     };
@@ -89,6 +92,15 @@ export class KubernetesRegistry extends pulumi.ComponentResource {
                   childOpts,
               )
             : undefined;
+        // Token authentication: the token server's certificate, where config.yml names it.
+        const tokenCertificate = args.files.tokenCertificate;
+        const certificate =
+            tokenCertificate &&
+            new k8s.core.v1.ConfigMap(
+                `${name}-token-certificate`,
+                { metadata: metadata(`${instance.name}-token-certificate`), data: { "signing.crt": tokenCertificate.pem } },
+                childOpts,
+            );
 
         const plainEnv = [
             ...Object.entries(args.files.env).map(([name, value]) => ({ name, value })),
@@ -108,7 +120,11 @@ export class KubernetesRegistry extends pulumi.ComponentResource {
                         metadata: {
                             labels,
                             annotations: {
-                                [secretChecksumAnnotation]: secretChecksum({ ...args.files.secretEnv, htpasswd: args.files.htpasswd }),
+                                [secretChecksumAnnotation]: secretChecksum({
+                                    ...args.files.secretEnv,
+                                    htpasswd: args.files.htpasswd,
+                                    ...(tokenCertificate ? { tokenCertificate: tokenCertificate.pem } : {}),
+                                }),
                             },
                         },
                         spec: {
@@ -156,6 +172,15 @@ export class KubernetesRegistry extends pulumi.ComponentResource {
                                     volumeMounts: [
                                         { name: "config", mountPath: args.files.configDir, readOnly: true },
                                         ...(htpasswd ? [{ name: "htpasswd", mountPath: registryAuthDir, readOnly: true }] : []),
+                                        ...(tokenCertificate
+                                            ? [
+                                                  {
+                                                      name: "token-certificate",
+                                                      mountPath: path.posix.dirname(tokenCertificate.path),
+                                                      readOnly: true,
+                                                  },
+                                              ]
+                                            : []),
                                         scratchMount,
                                     ],
                                 },
@@ -165,6 +190,7 @@ export class KubernetesRegistry extends pulumi.ComponentResource {
                                 ...(htpasswd
                                     ? [{ name: "htpasswd", secret: { secretName: htpasswd.metadata.name, defaultMode: 0o440 } }]
                                     : []),
+                                ...(certificate ? [{ name: "token-certificate", configMap: { name: certificate.metadata.name } }] : []),
                                 scratchVolume,
                             ],
                         },
@@ -211,7 +237,7 @@ export class KubernetesRegistry extends pulumi.ComponentResource {
                             { hosts: [ingress.host, ...ingress.otherHosts.map((other) => other.host)], secretName: ingress.tlsSecretName },
                         ],
                         rules: [
-                            ingressRule(ingress.host, this.service.metadata.name, { name: "http" }),
+                            ingressRule(ingress.host, this.service.metadata.name, { name: "http" }, ingress.tokenService),
                             ...ingress.otherHosts.map((other) => ingressRule(other.host, other.serviceName, other.port)),
                         ],
                     },
@@ -229,7 +255,15 @@ const ingressRule = (
     host: string,
     serviceName: pulumi.Input<string>,
     port: k8s.types.input.networking.v1.ServiceBackendPort,
+    tokenService?: pulumi.Input<string>,
 ): k8s.types.input.networking.v1.IngressRule => ({
     host,
-    http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: serviceName, port } } }] },
+    http: {
+        paths: [
+            ...(tokenService
+                ? [{ path: "/token", pathType: "Exact", backend: { service: { name: tokenService, port: { name: "token" } } } }]
+                : []),
+            { path: "/", pathType: "Prefix", backend: { service: { name: serviceName, port } } },
+        ],
+    },
 });

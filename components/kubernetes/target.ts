@@ -19,6 +19,8 @@ import { NetworkPolicies } from "./networkPolicies";
 import { KubernetesRedis } from "./redis";
 import { KubernetesPullSide } from "./pullSide";
 import { KubernetesRegistry, registryAuthDir } from "./registry";
+import { KubernetesTokenServer } from "./tokenServer";
+import { registryTokenAuth, TokenSigningKey, tokenAccountsJson, tokenServerScript } from "../tokenAuth";
 
 export interface KubernetesTargetArgs extends TargetArgs<KubernetesConfig> {
     /** The apps' environment, written to a Secret in their namespace. */
@@ -34,6 +36,7 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
     readonly minioEndpoint: pulumi.Output<string>;
     readonly bucketName: pulumi.Output<string>;
     readonly backup?: pulumi.Output<BackupOutput>;
+    readonly usageUrl?: pulumi.Output<string>;
 
     constructor(name: string, args: KubernetesTargetArgs, opts?: pulumi.ComponentResourceOptions) {
         super("orbit:registry:KubernetesTarget", name, {}, opts);
@@ -107,12 +110,37 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
             logLevel: common.registryLogLevel,
             foreignLayerUrls: common.foreignLayerUrls,
         };
+        const signingKey = common.quota && new TokenSigningKey(`${name}-token-key`, { parent: this });
         const files = registryFiles(credentials, storage, {
             ...registrySettings,
             eventsUrl: common.eventsUrl,
             redis: redis && { address: redis.address, password: redis.password },
+            token: signingKey && {
+                auth: registryTokenAuth(`https://${cluster.ingressHost}/token`, `${registryAuthDir}/signing.crt`),
+                certificatePem: signingKey.certificatePem,
+            },
         });
         const pullHost = common.pull?.host;
+        const registryServiceUrl = `http://${names.registry}.${cluster.namespace}.svc.cluster.local:${distributionContainer.httpPort}`;
+        const tokenServer =
+            common.quota &&
+            signingKey &&
+            new KubernetesTokenServer(
+                `${name}-token-server`,
+                {
+                    namespace: cluster.namespace,
+                    nodeImage: common.quota.nodeImage,
+                    replicas: cluster.registryReplicas,
+                    policy: common.quota.policy,
+                    registryUrl: registryServiceUrl,
+                    script: tokenServerScript(),
+                    privateKeyPem: signingKey.privateKeyPem,
+                    certificatePem: signingKey.certificatePem,
+                    accountsJson: tokenAccountsJson(credentials.accounts),
+                    after: [namespace],
+                },
+                childOpts,
+            );
         const registry = new KubernetesRegistry(
             `${name}-registry`,
             {
@@ -125,6 +153,7 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
                     className: cluster.ingressClassName,
                     tlsSecretName: cluster.tlsSecretName,
                     clusterIssuer: cluster.clusterIssuer,
+                    tokenService: tokenServer ? tokenServer.service.metadata.name : undefined,
                     otherHosts: [
                         ...(minioPublicHost
                             ? [{ host: minioPublicHost, serviceName: names.minio, port: { number: minioContainer.apiPort } }]
@@ -172,6 +201,7 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
                               bucket: common.bucketName,
                               s3Endpoint: storage.s3.regionEndpoint ?? `https://s3.${storage.s3.region}.amazonaws.com`,
                               registryUrl: `http://${registry.internalUrl}`,
+                              tokenRealm: tokenServer?.internalRealm,
                               user: credentials.registryUser,
                               password: credentials.registryPassword,
                           }
@@ -209,6 +239,7 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
                     namespace: cluster.namespace,
                     withMinio: args.storage.kind === "minio",
                     backupIntervalSeconds: backup && longestCronInterval(backup.schedule),
+                    withTokenServer: tokenServer !== undefined,
                     after: [registry.deployment],
                 },
                 childOpts,
@@ -226,6 +257,7 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
                 minioThroughIngress: minioPublicHost !== undefined,
                 withRedis: redis !== undefined,
                 withPull: common.pull !== undefined,
+                withTokenServer: tokenServer !== undefined,
                 withMirror: pullSide?.mirror !== undefined,
                 withGarbageCollector: cluster.gc !== undefined,
                 withCleanup: cluster.gc !== undefined && retentionEnabled(common.retention),
@@ -256,6 +288,7 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
         this.registryInternalUrl = pulumi.output(registry.internalUrl);
         this.minioEndpoint = storage.endpoint;
         this.bucketName = storage.bucketName;
+        if (tokenServer) this.usageUrl = pulumi.output(tokenServer.usageUrl);
         this.registerOutputs(deployedOutputs(this));
     }
 }

@@ -16,19 +16,23 @@ const isInternalEndpoint = (endpoint: string) => {
     return !host.includes(".") || /\.(svc|cluster\.local)$/.test(host) || /^(127\.|\[::1\]$|localhost$)/.test(host);
 };
 
-/** The generated registry config requires htpasswd auth, and keeps redirects off while its S3 endpoint is internal. */
+/** Token authentication with every part Distribution needs to check a token (workspace quotas). */
+const hasTokenAuth = (token: { realm?: unknown; service?: unknown; issuer?: unknown; rootcertbundle?: unknown } | undefined) =>
+    token !== undefined && [token.realm, token.service, token.issuer, token.rootcertbundle].every((v) => typeof v === "string" && v !== "");
+
+/** The generated registry config requires htpasswd or token auth, and keeps redirects off while its S3 endpoint is internal. */
 export const registryAuthAndRedirects: ResourceValidationPolicy = {
     name: "registry-auth-and-redirects",
     description:
-        "The registry's config.yml requires htpasswd authentication (the Docker Hub mirror aside), and disables storage " +
+        "The registry's config.yml requires htpasswd or token authentication (the Docker Hub mirror aside), and disables storage " +
         "redirects while its S3 endpoint is internal (clients could not resolve presigned URLs to it; " +
         "minioPublicEndpoint names one they reach).",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         for (const config of registryConfigsOf(args.type, args.props)) {
             // The Docker Hub mirror (a pull-through cache) has no accounts: pull-side-contained keeps it inside.
-            if (!config.auth?.htpasswd?.path && config.proxy?.remoteurl === undefined) {
-                reportViolation("The registry config has no auth.htpasswd: anyone could push and pull.");
+            if (!config.auth?.htpasswd?.path && !hasTokenAuth(config.auth?.token) && config.proxy?.remoteurl === undefined) {
+                reportViolation("The registry config has no auth.htpasswd or auth.token: anyone could push and pull.");
             }
             const endpoint = config.storage?.s3?.regionendpoint;
             if (typeof endpoint === "string" && isInternalEndpoint(endpoint) && config.storage?.redirect?.disable !== true) {

@@ -62,6 +62,10 @@ function providerOutputs(type: string, name: string, inputs: Record<string, unkn
             return { result: crypto.createHash("sha256").update(name).digest("hex").slice(0, 22) };
         case "aws:iam/accessKey:AccessKey":
             return { secret: secrets(`${name}-secret`) };
+        case "tls:index/privateKey:PrivateKey":
+            return { privateKeyPem: `-----BEGIN EC PRIVATE KEY-----\n${secrets(name)}\n-----END EC PRIVATE KEY-----\n` };
+        case "tls:index/selfSignedCert:SelfSignedCert":
+            return { certPem: `-----BEGIN CERTIFICATE-----\nfake-certificate-${name}\n-----END CERTIFICATE-----\n` };
         case "docker:index/remoteImage:RemoteImage":
             return { imageId: fakeImageId(name) };
         default:

@@ -61,13 +61,14 @@ describe("the stack's guard on the Docker target (its rules, on a fake Docker ho
     it("is handed the dev stack's names, ports and host by the program", async () => {
         assert.deepStrictEqual(dev.docker, {
             suffix: "",
-            containers: ["orbit-minio", "orbit-registry"],
+            containers: ["orbit-minio", "orbit-registry", "orbit-registry-auth"],
             network: "orbit-registry-internal",
             volume: "orbit-minio-data",
             ports: [
                 { key: "registryPort", address: "127.0.0.1", port: 5050 },
                 { key: "minioApiPort", address: "127.0.0.1", port: 9000 },
                 { key: "minioConsolePort", address: "127.0.0.1", port: 9001 },
+                { key: "tokenPort", address: "127.0.0.1", port: 5053 },
             ],
             adoptData: false,
         } satisfies DockerGuardInputs);
@@ -81,6 +82,7 @@ describe("the stack's guard on the Docker target (its rules, on a fake Docker ho
             "orbit-minio-staging",
             "orbit-registry-staging",
             "orbit-registry-pull-staging",
+            "orbit-registry-auth-staging",
         ]);
         assert.strictEqual(staging.docker!.host, "ssh://ops@build-host");
     });
@@ -189,7 +191,12 @@ describe("the stack's guard on the Docker target (its rules, on a fake Docker ho
     it("names a stack's containers after its suffix, and the day-two commands find them from its outputs", async () => {
         const run = await runProgram(stackConfig("dev", { dockerNameSuffix: "staging", pullEndpoint: "true" }), "dev");
         const containers = run.all("docker:index/container:Container").map((c) => c.inputs.name);
-        assert.deepStrictEqual(containers.sort(), ["orbit-minio-staging", "orbit-registry-pull-staging", "orbit-registry-staging"]);
+        assert.deepStrictEqual(containers.sort(), [
+            "orbit-minio-staging",
+            "orbit-registry-auth-staging",
+            "orbit-registry-pull-staging",
+            "orbit-registry-staging",
+        ]);
         assert.strictEqual(run.one("docker:index/volume:Volume").inputs.name, "orbit-minio-data-staging");
         assert.strictEqual(run.one("docker:index/network:Network").inputs.name, "orbit-registry-internal-staging");
         const url = run.outputs.registryInternalUrl.value as string;

@@ -70,7 +70,8 @@ describe("dev stack (target docker, storage minio)", () => {
         it("manages every Docker object through one explicit docker provider", () => {
             const provider = run.one(T.dockerProvider);
             const dockerResources = run.resources.filter((r) => r.type.startsWith("docker:"));
-            assert.strictEqual(dockerResources.length, 6);
+            // Network, MinIO's volume, and an image and a container each for MinIO, the registry and the token server.
+            assert.strictEqual(dockerResources.length, 8);
             for (const resource of dockerResources)
                 assert.ok(usesProvider(resource, provider), `${resource.name} uses ${resource.provider}`);
         });
@@ -219,14 +220,32 @@ describe("dev stack (target docker, storage minio)", () => {
             assert.strictEqual(config.http.addr, ":5000");
         });
 
-        it("authenticates with the uploaded htpasswd: the service account's bcrypt line, secret", () => {
-            assert.ok(isSecret(registry.inputs.uploads));
-            const htpasswd = uploads.find((u) => u.file === config.auth.htpasswd.path);
-            assert.ok(htpasswd, `no upload at ${config.auth.htpasswd.path}`);
+        it("authenticates by the token server's tokens (workspace quotas): its realm on the host, its certificate uploaded", () => {
+            assert.strictEqual(config.auth.htpasswd, undefined);
+            assert.deepStrictEqual(config.auth.token, {
+                realm: "http://localhost:5053/token",
+                service: "orbit-registry",
+                issuer: "orbit-registry-auth",
+                rootcertbundle: "/etc/docker/registry/signing.crt",
+            });
+            const certificate = uploads.find((u) => u.file === config.auth.token.rootcertbundle);
+            assert.match(certificate?.content ?? "", /BEGIN CERTIFICATE/);
+        });
+
+        it("authenticates with the uploaded htpasswd when quotas are off: the service account's bcrypt line, secret", async () => {
+            const withoutQuotas = await runProgram(stackConfig("dev", { workspaceQuota: "0" }), "dev");
+            const htpasswdUploads = plain<Upload[]>(withoutQuotas.one(T.container, "registry-container").inputs.uploads);
+            const htpasswdConfig = parse(htpasswdUploads.find((u) => u.file.endsWith("config.yml"))!.content);
+            const htpasswd = htpasswdUploads.find((u) => u.file === htpasswdConfig.auth.htpasswd.path);
+            assert.ok(htpasswd, `no upload at ${htpasswdConfig.auth.htpasswd.path}`);
             const [user, hash] = htpasswd.content.trimEnd().split(":");
             assert.strictEqual(user, "orbit-service");
             assert.match(hash, /^\$2b\$05\$/, "bcrypt at the cost every registry request pays (htpasswdBcryptCost)");
-            assert.ok(compareSync(passwordOf(run, "credentials-registry-password"), hash), "the hash is of the service account's password");
+            assert.ok(
+                compareSync(passwordOf(withoutQuotas, "credentials-registry-password"), hash),
+                "the hash is of the service account's password",
+            );
+            assert.ok(!withoutQuotas.resources.some((r) => r.name.includes("token")), "no token server without quotas");
         });
 
         it("passes S3 keys and the http secret as secret REGISTRY_* env, never in config.yml", () => {
@@ -319,12 +338,19 @@ describe("dev stack (target docker, storage minio)", () => {
 });
 
 describe("dev stack variants", () => {
-    it("joins dockerNetwork too, reachable there as orbit-registry", async () => {
-        const run = await runProgram(stackConfig("dev", { dockerNetwork: "orbit_default" }));
+    it("joins dockerNetwork too, reachable there as orbit-registry, its token realm there under tokenRealmHost", async () => {
+        const run = await runProgram(stackConfig("dev", { dockerNetwork: "orbit_default", tokenRealmHost: "auth.orbit.test" }));
         const networks = run.one(T.container, "registry-container").inputs.networksAdvanced as Array<{ name: string; aliases: string[] }>;
         assert.deepStrictEqual(networks[1], { name: "orbit_default", aliases: ["orbit-registry"] });
         const minioNetworks = run.one(T.container, "minio-container").inputs.networksAdvanced as unknown[];
         assert.strictEqual(minioNetworks.length, 1, "MinIO stays off Orbit's network");
+        const auth = run.one(T.container, "token-server-container").inputs;
+        assert.deepStrictEqual(auth.networksAdvanced, [
+            { name: "orbit-registry-internal", aliases: ["orbit-registry-auth", "auth.orbit.test"] },
+            { name: "orbit_default", aliases: ["orbit-registry-auth", "auth.orbit.test"] },
+        ]);
+        const config = parse(plain<Upload[]>(run.one(T.container, "registry-container").inputs.uploads)[0].content);
+        assert.strictEqual(config.auth.token.realm, "http://auth.orbit.test:5053/token");
     });
 
     it("publishes every port on a configured bindAddress and reports it in the outputs", async () => {
@@ -363,7 +389,7 @@ describe("docker + s3", () => {
     it("deploys no MinIO: no container, volume, provider or MinIO credentials", () => {
         assert.deepStrictEqual(
             run.all(T.container).map((c) => c.inputs.name),
-            ["orbit-registry"],
+            ["orbit-registry-auth", "orbit-registry"],
         );
         assert.strictEqual(run.all(T.volume).length, 0);
         assert.strictEqual(run.all(T.minioProvider).length, 0);
@@ -401,11 +427,11 @@ describe("dev stack with registry:3 (Distribution 3)", () => {
         uploads = plain<Upload[]>(registry.inputs.uploads);
     });
 
-    it("uploads config.yml and htpasswd under /etc/distribution and serves that config.yml", () => {
-        assert.deepStrictEqual(uploads.map((u) => u.file).sort(), ["/etc/distribution/config.yml", "/etc/distribution/htpasswd"]);
+    it("uploads config.yml and the token server's certificate under /etc/distribution and serves that config.yml", () => {
+        assert.deepStrictEqual(uploads.map((u) => u.file).sort(), ["/etc/distribution/config.yml", "/etc/distribution/signing.crt"]);
         assert.deepStrictEqual(registry.inputs.command, ["serve", "/etc/distribution/config.yml"]);
         const config = parse(uploads.find((u) => u.file.endsWith("config.yml"))!.content);
-        assert.strictEqual(config.auth.htpasswd.path, "/etc/distribution/htpasswd");
+        assert.strictEqual(config.auth.token.rootcertbundle, "/etc/distribution/signing.crt");
     });
 
     it("addresses MinIO by path and exports no traces", () => {

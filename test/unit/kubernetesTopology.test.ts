@@ -179,8 +179,14 @@ for (const [variant, raw] of Object.entries(variants)) {
             assert.strictEqual(ingress.spec.rules[0].host, "registry.orbit.example.com");
             assert.strictEqual(ingress.metadata.annotations["nginx.ingress.kubernetes.io/proxy-body-size"], "0");
             assert.strictEqual(ingress.metadata.annotations["cert-manager.io/cluster-issuer"], "letsencrypt-prod");
-            const backend = ingress.spec.rules[0].http.paths[0].backend.service;
-            assert.strictEqual(backend.name, named(run, K.service, "orbit-registry").metadata.name);
+            const pathTo = (path: string) => ingress.spec.rules[0].http.paths.find((p: KubeObject) => p.path === path);
+            assert.strictEqual(pathTo("/").backend.service.name, named(run, K.service, "orbit-registry").metadata.name);
+            // The registry's token realm (workspace quotas), on the same host and certificate.
+            assert.deepStrictEqual(pathTo("/token"), {
+                path: "/token",
+                pathType: "Exact",
+                backend: { service: { name: "orbit-registry-auth", port: { name: "token" } } },
+            });
         });
 
         it("holds the registry's Go heap below its memory limit (GOMEMLIMIT at three quarters of it)", () => {
@@ -211,15 +217,18 @@ for (const [variant, raw] of Object.entries(variants)) {
             assert.ok(matches(pdb.spec.selector.matchLabels, deployment.spec.template.metadata.labels));
         });
 
-        it("authenticates with the htpasswd Secret mounted where config.yml looks for it", () => {
+        it("authenticates by tokens from the realm on ingressHost, the token server's certificate mounted where config.yml looks", () => {
             const { config } = registryConfigOf(run);
+            assert.strictEqual(config.auth.htpasswd, undefined);
+            assert.strictEqual(config.auth.token.realm, "https://registry.orbit.example.com/token");
+            const path = config.auth.token.rootcertbundle;
             const pod = named(run, K.deployment, "orbit-registry").spec.template.spec;
-            const mount = pod.containers[0].volumeMounts.find((m: KubeObject) => config.auth.htpasswd.path.startsWith(`${m.mountPath}/`));
-            assert.ok(mount, `nothing is mounted at ${config.auth.htpasswd.path}`);
+            const mount = pod.containers[0].volumeMounts.find((m: KubeObject) => path.startsWith(`${m.mountPath}/`));
+            assert.ok(mount, `nothing is mounted at ${path}`);
             const volume = pod.volumes.find((v: KubeObject) => v.name === mount.name);
-            const secret = named(run, K.secret, volume.secret.secretName);
-            assert.deepStrictEqual(secretKeys(secret), [config.auth.htpasswd.path.slice(mount.mountPath.length + 1)]);
-            assert.match(secret.stringData.htpasswd, /^orbit-service:\$2b\$05\$/);
+            const certificate = named(run, K.configMap, volume.configMap.name);
+            assert.deepStrictEqual(Object.keys(certificate.data), [path.slice(mount.mountPath.length + 1)]);
+            assert.strictEqual(certificate.data["signing.crt"], named(run, K.configMap, "orbit-registry-auth").data["signing.crt"]);
         });
 
         it("admits registry traffic only from the ingress controller's and the apps' namespaces", () => {
@@ -239,6 +248,8 @@ for (const [variant, raw] of Object.entries(variants)) {
                 "ingress-nginx",
                 "orbit",
                 ...(cleanup ? [{ "app.kubernetes.io/name": "registry-gc", "app.kubernetes.io/part-of": "orbit-registry" }] : []),
+                // The token server's usage scan.
+                { "app.kubernetes.io/name": "registry-auth", "app.kubernetes.io/part-of": "orbit-registry" },
             ]);
             assert.ok(
                 matches(registry.spec.podSelector.matchLabels, named(run, K.deployment, "orbit-registry").spec.template.metadata.labels),
@@ -339,8 +350,11 @@ describe("prod (kubernetes + minio): MinIO and its provisioning", () => {
         const [minio] = workloads(run).filter((w) => w.kind === "StatefulSet");
         assert.ok(matches(policy.spec.podSelector.matchLabels, minio.object.spec.template.metadata.labels));
         const allowed = policy.spec.ingress[0].from.map((f: KubeObject) => f.podSelector.matchLabels);
-        const others = workloads(run).filter((w) => w.kind !== "StatefulSet" && w.object.metadata.name !== "orbit-registry-redis");
-        assert.strictEqual(allowed.length, others.length, "the registry and the provisioning Job, not Redis");
+        // The token server reads the registry's API, never its storage.
+        const others = workloads(run).filter(
+            (w) => w.kind !== "StatefulSet" && !["orbit-registry-redis", "orbit-registry-auth"].includes(w.object.metadata.name),
+        );
+        assert.strictEqual(allowed.length, others.length, "the registry and the provisioning Job, not Redis or the token server");
         for (const workload of others)
             assert.ok(
                 allowed.some((a: Record<string, string>) => matches(a, workload.object.spec.template.metadata.labels)),

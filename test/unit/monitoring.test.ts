@@ -63,24 +63,43 @@ describe("prod: metrics and alerts for the Prometheus Operator (prometheusOperat
 
     it("carries the alert rules in a PrometheusRule", () => {
         const [rule] = crs(run, "PrometheusRule");
-        assert.deepStrictEqual(rule.spec.groups, alertRuleGroups("orbit-registry"));
+        assert.deepStrictEqual(rule.spec.groups, alertRuleGroups("orbit-registry", undefined, true));
+    });
+
+    it("scrapes the token server's usage metrics from its Service, as job orbit-registry-auth, which the quota alerts read", () => {
+        const [monitor] = crs(run, "ServiceMonitor").filter((m) => m.metadata.name === "orbit-registry-auth");
+        const selected = objectsOf(run, K.service).filter((s) => matches(monitor.spec.selector.matchLabels, s.metadata.labels ?? {}));
+        // The Prometheus Operator names the job after the Service.
+        assert.deepStrictEqual(
+            selected.map((s) => s.metadata.name),
+            ["orbit-registry-auth"],
+        );
+        assert.deepStrictEqual(monitor.spec.endpoints[0].port, "internal");
+        assert.strictEqual(monitor.spec.endpoints[0].path, "/metrics");
+        const quotaRules = crs(run, "PrometheusRule")[0].spec.groups.find((g: KubeObject) => g.name === "orbit-registry-quotas");
+        assert.match(quotaRules.rules[0].expr, /job="orbit-registry-auth"/);
+        const internalRule = (named(run, K.networkPolicy, "orbit-registry-auth-ingress").spec.ingress as KubeObject[])[1];
+        assert.ok(
+            internalRule.from.some((f: KubeObject) => f.namespaceSelector?.matchLabels["kubernetes.io/metadata.name"] === "monitoring"),
+        );
+        assert.deepStrictEqual(internalRule.ports, [{ protocol: "TCP", port: 5054 }]);
     });
 
     it("leaves MinIO's alerts out with S3 storage", async () => {
         const s3 = await runProgram(stackConfig("prod", { prometheusOperator: "true", storage: "s3", awsRegion: "eu-west-1" }), "prod");
         assert.deepStrictEqual(
             crs(s3, "PrometheusRule")[0].spec.groups.map((g: KubeObject) => g.name),
-            ["orbit-registry"],
+            ["orbit-registry", "orbit-registry-quotas"],
         );
         assert.deepStrictEqual(
             crs(s3, "ServiceMonitor").map((m) => m.metadata.name),
-            ["orbit-registry-registry"],
+            ["orbit-registry-registry", "orbit-registry-auth"],
         );
     });
 
     it("keeps docs/prometheus/orbit-registry.rules.yml, for a Prometheus of one's own, in step with the program", () => {
         const file = parse(fs.readFileSync(path.join(__dirname, "../../docs/prometheus/orbit-registry.rules.yml"), "utf8"));
-        assert.deepStrictEqual(file, { groups: alertRuleGroups("orbit-registry") });
+        assert.deepStrictEqual(file, { groups: alertRuleGroups("orbit-registry", undefined, true) });
     });
 });
 

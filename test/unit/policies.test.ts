@@ -182,8 +182,20 @@ describe("registry-auth-and-redirects", () => {
             [],
         );
     });
+    it("passes token auth with realm, service, issuer and certificate, and fails one that lacks its certificate", async () => {
+        const token = { realm: "https://registry.example.com/token", service: "orbit-registry", issuer: "orbit-registry-auth" };
+        const withToken = (t: object) => configMap({ storage: good.storage, auth: { token: t } });
+        assert.deepStrictEqual(
+            await violations(registryAuthAndRedirects, [withToken({ ...token, rootcertbundle: "/auth/token.crt" })]),
+            [],
+        );
+        assert.match((await violations(registryAuthAndRedirects, [withToken(token)])).join(), /no auth.htpasswd or auth.token/);
+    });
     it("fails a config without auth, and redirects to an internal endpoint", async () => {
-        assert.match((await violations(registryAuthAndRedirects, [configMap({ storage: good.storage })])).join(), /no auth.htpasswd/);
+        assert.match(
+            (await violations(registryAuthAndRedirects, [configMap({ storage: good.storage })])).join(),
+            /no auth.htpasswd or auth.token/,
+        );
         assert.match(
             (
                 await violations(registryAuthAndRedirects, [
@@ -204,13 +216,13 @@ describe("registry-auth-and-redirects", () => {
                 upload.content = stringify(config);
             },
         );
-        assert.match((await violations(registryAuthAndRedirects, inputs)).join("\n"), /no auth.htpasswd/);
+        assert.match((await violations(registryAuthAndRedirects, inputs)).join("\n"), /no auth.htpasswd or auth.token/);
     });
     it("catches a dev registry whose uploaded config.yml lost its auth section", async () => {
         const inputs = await devWithRegistryConfig((config) => {
             delete config.auth;
         });
-        assert.match((await violations(registryAuthAndRedirects, inputs)).join("\n"), /no auth.htpasswd/);
+        assert.match((await violations(registryAuthAndRedirects, inputs)).join("\n"), /no auth.htpasswd or auth.token/);
     });
     it("catches a prod registry config with redirects on", async () => {
         const inputs = broken(

@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import * as crypto from "crypto";
 import { RawConfig } from "../../components/config";
 import { K, KubeObject, named, objectsOf } from "../helpers/kubernetesObjects";
 import { DeclaredResource, plain, runProgram, StackRun } from "../helpers/mockProgram";
@@ -23,11 +24,14 @@ const names = (run: StackRun) => new Set(run.resources.map((r) => `${r.type}::${
 const added = (from: StackRun, to: StackRun) => [...names(to)].filter((n) => !names(from).has(n)).sort();
 const removed = (from: StackRun, to: StackRun) => [...names(from)].filter((n) => !names(to).has(n)).sort();
 const short = (entries: string[]) => entries.map((e) => e.replace(/^[^:]+:[^:]*:([^:]+)::/, "$1 ").replace(/orbit-registry-/g, ""));
-const htpasswdUsers = (htpasswd: string) =>
-    htpasswd
-        .trim()
-        .split("\n")
-        .map((line) => line.split(":")[0]);
+/** The users of the token server's accounts file whose scrypt is of the generation's own (fake) password. */
+const tokenAccountUsers = (accountsJson: string) =>
+    (JSON.parse(accountsJson) as Array<{ user: string; salt: string; scrypt: string }>).map((account) => {
+        const generation = /-g(\d+)$/.exec(account.user)?.[1];
+        const password = `fake-orbit-registry-credentials-registry-password${generation ? `-g${generation}` : ""}`;
+        assert.strictEqual(crypto.scryptSync(password, account.salt, 32).toString("hex"), account.scrypt, account.user);
+        return account.user;
+    });
 const env = (run: StackRun, output: string) => run.outputs[output].value as Record<string, string>;
 
 const stateful = ["docker:index/volume:Volume", "minio:index/s3Bucket:S3Bucket", "aws:s3/bucket:Bucket", K.pvc, K.statefulSet, K.namespace];
@@ -41,15 +45,17 @@ describe("rotating credentials on the dev stack (docker + minio)", () => {
     });
 
     const registry = (run: StackRun) => run.one("docker:index/container:Container", "registry-container");
-    const htpasswdOf = (run: StackRun) =>
-        plain<Array<{ file: string; content: string }>>(registry(run).inputs.uploads).find((u) => u.file.endsWith("htpasswd"))!.content;
+    const accountsOf = (run: StackRun) =>
+        plain<Array<{ file: string; content: string }>>(
+            run.one("docker:index/container:Container", "token-server-container").inputs.uploads,
+        ).find((u) => u.file.endsWith("accounts.json"))!.content;
     const registryEnv = (run: StackRun) =>
         Object.fromEntries(plain<string[]>(registry(run).inputs.envs).map((l) => l.split(/=(.*)/s).slice(0, 2)));
     const minioUsers = (run: StackRun) => run.all("minio:index/iamUser:IamUser").map((u) => plain<string>(u.inputs.name));
 
-    it("overlap: htpasswd accepts both generations; the apps get generation 2's user and password", () => {
-        assert.deepStrictEqual(htpasswdUsers(htpasswdOf(runs.before)), ["orbit-service"]);
-        assert.deepStrictEqual(htpasswdUsers(htpasswdOf(runs.overlap)), ["orbit-service", "orbit-service-g2"]);
+    it("overlap: the token server admits both generations; the apps get generation 2's user and password", () => {
+        assert.deepStrictEqual(tokenAccountUsers(accountsOf(runs.before)), ["orbit-service"]);
+        assert.deepStrictEqual(tokenAccountUsers(accountsOf(runs.overlap)), ["orbit-service", "orbit-service-g2"]);
         const buildService = env(runs.overlap, "buildServiceEnv");
         assert.strictEqual(buildService.ORBIT_REGISTRY_USER, "orbit-service-g2");
         assert.strictEqual(buildService.ORBIT_REGISTRY_PASS, "fake-orbit-registry-credentials-registry-password-g2");
@@ -64,8 +70,8 @@ describe("rotating credentials on the dev stack (docker + minio)", () => {
         assert.ok(minioUsers(runs.overlap).includes(keys.REGISTRY_STORAGE_S3_ACCESSKEY));
     });
 
-    it("retired: only generation 2 is left, in htpasswd and in MinIO", () => {
-        assert.deepStrictEqual(htpasswdUsers(htpasswdOf(runs.retired)), ["orbit-service-g2"]);
+    it("retired: only generation 2 is left, in the token server's accounts and in MinIO", () => {
+        assert.deepStrictEqual(tokenAccountUsers(accountsOf(runs.retired)), ["orbit-service-g2"]);
         assert.deepStrictEqual(minioUsers(runs.retired), ["fake-orbit-registry-minio-credentials-registry-access-key-g2"]);
         assert.strictEqual(env(runs.retired, "buildServiceEnv").ORBIT_REGISTRY_USER, "orbit-service-g2");
     });
@@ -114,8 +120,14 @@ describe("rotating credentials on the prod stack (kubernetes + minio)", () => {
         const checksums = deployments.map(checksum);
         assert.strictEqual(new Set(checksums).size, 3, "each step changes what the registry reads");
         for (const value of checksums) assert.match(value ?? "", /^[0-9a-f]{64}$/);
-        const htpasswd = named(runs.overlap, K.secret, "orbit-registry-htpasswd").stringData.htpasswd;
-        assert.deepStrictEqual(htpasswdUsers(htpasswd), ["orbit-service", "orbit-service-g2"]);
+        const accounts = (run: StackRun) => named(run, K.secret, "orbit-registry-auth").stringData["accounts.json"];
+        assert.deepStrictEqual(tokenAccountUsers(accounts(runs.overlap)), ["orbit-service", "orbit-service-g2"]);
+        assert.deepStrictEqual(tokenAccountUsers(accounts(runs.retired)), ["orbit-service-g2"]);
+        // The token server reads its accounts file again when the Secret's file changes: no restart, no outage.
+        const authChecksums = (Object.keys(steps) as Step[]).map((step) =>
+            checksum(named(runs[step], K.deployment, "orbit-registry-auth")),
+        );
+        assert.strictEqual(new Set(authChecksums).size, 1);
         assert.deepStrictEqual(Object.keys(named(runs.overlap, K.secret, "orbit-registry-credentials").stringData).sort(), [
             "ORBIT_REGISTRY_PASS",
             "ORBIT_REGISTRY_TOKEN",
