@@ -1,4 +1,4 @@
-import { workspaceOf } from "./quota";
+import { QuotaPolicy, quotaOf, readableBytes, usedPercent, workspaceOf } from "./quota";
 import { Descriptor, FetchedManifest, RegistryApi } from "./registryApi";
 import { alignedTable } from "./table";
 
@@ -108,10 +108,42 @@ export function inventoryTable(inventory: Inventory): string {
     );
 }
 
-/** Usage per workspace as an aligned table, with the registry's total (a blob two workspaces share counts in each). */
-export function workspaceTable(inventory: Inventory): string {
-    return alignedTable([
-        ["WORKSPACE", "REPOSITORIES", "TAGS", "BYTES"],
-        ...inventory.workspaces.map((w) => [w.workspace, String(w.repositories), String(w.tags), String(w.bytes)]),
-    ]).concat(`${inventory.workspaces.length} workspaces; the registry holds ${inventory.uniqueBytes} bytes of distinct blobs\n`);
+/** A workspace's usage beside its quota: bytes of the quota (0: none) and the share used, a percentage or null. */
+export interface WorkspaceQuotaUsage extends WorkspaceUsage {
+    quotaBytes: number;
+    percent: number | null;
+}
+
+/** Each workspace's usage with its quota under `policy`, as the token server enforces it. */
+export function withQuotas(workspaces: WorkspaceUsage[], policy: QuotaPolicy): WorkspaceQuotaUsage[] {
+    return workspaces.map((w) => {
+        const quotaBytes = quotaOf(w.workspace, policy);
+        return { ...w, quotaBytes, percent: usedPercent(w.bytes, quotaBytes) };
+    });
+}
+
+/**
+ * Usage per workspace as an aligned table, with the registry's total (a blob two workspaces share
+ * counts in each); with the stack's quotas, each workspace's quota and the share of it used.
+ */
+export function workspaceTable(inventory: Inventory, policy?: QuotaPolicy): string {
+    const rows = policy
+        ? [
+              ["WORKSPACE", "REPOSITORIES", "TAGS", "BYTES", "QUOTA", "USED"],
+              ...withQuotas(inventory.workspaces, policy).map((w) => [
+                  w.workspace,
+                  String(w.repositories),
+                  String(w.tags),
+                  String(w.bytes),
+                  w.quotaBytes > 0 ? readableBytes(w.quotaBytes) : "none",
+                  w.percent === null ? "-" : `${w.percent.toFixed(1)}%`,
+              ]),
+          ]
+        : [
+              ["WORKSPACE", "REPOSITORIES", "TAGS", "BYTES"],
+              ...inventory.workspaces.map((w) => [w.workspace, String(w.repositories), String(w.tags), String(w.bytes)]),
+          ];
+    return alignedTable(rows).concat(
+        `${inventory.workspaces.length} workspaces; the registry holds ${inventory.uniqueBytes} bytes of distinct blobs\n`,
+    );
 }

@@ -37,6 +37,10 @@ export const workspaceOf = (repository: string) => repository.split("/")[0];
 /** The workspace's quota in bytes; 0 when it has none. */
 export const quotaOf = (workspace: string, policy: QuotaPolicy) => policy.overrides[workspace] ?? policy.defaultBytes;
 
+/** The share of its quota a workspace uses, in percent to one decimal; null when it has no quota. */
+export const usedPercent = (bytes: number, quotaBytes: number): number | null =>
+    quotaBytes > 0 ? Math.round((bytes / quotaBytes) * 1000) / 10 : null;
+
 /** 10.5 GiB, 812.0 MiB, 64 B: what a person reads in a refusal or a table. */
 export function readableBytes(bytes: number): string {
     const steps = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];

@@ -1,7 +1,7 @@
 // Required as is, not `import * as`: a serialized copy of the token server requires builtins by name.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import http = require("http");
-import { QuotaPolicy, quotaOf, quotaRefusal, workspaceOf } from "./quota";
+import { QuotaPolicy, quotaOf, quotaRefusal, usedPercent, workspaceOf } from "./quota";
 import { parseScopes, ResourceActions, SigningKey, signRegistryToken } from "./registryToken";
 import { AccountsFile } from "./tokenAccounts";
 import { UsageScanner } from "./usageScanner";
@@ -80,7 +80,7 @@ export function usageReport(options: Pick<TokenServerOptions, "quota" | "usage">
         workspaces: [...workspaces].sort().map((workspace) => {
             const bytes = options.usage.usage.get(workspace) ?? 0;
             const quotaBytes = quotaOf(workspace, options.quota);
-            return { workspace, bytes, quotaBytes, percent: quotaBytes > 0 ? Math.round((bytes / quotaBytes) * 1000) / 10 : null };
+            return { workspace, bytes, quotaBytes, percent: usedPercent(bytes, quotaBytes) };
         }),
     };
 }

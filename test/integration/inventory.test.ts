@@ -159,6 +159,24 @@ describe("npm run inventory on a real registry", function () {
         assert.match(table.stdout, /^WORKSPACE\s+REPOSITORIES\s+TAGS\s+BYTES$/m);
         assert.match(table.stdout, new RegExp(`^acme-workspace\\s+2\\s+2\\s+${total(acme)}$`, "m"));
         console.log(table.stdout.replace(/^/gm, "      "));
+
+        // With quotas on, the stack's quotas output puts each workspace's quota and the share used beside it.
+        const withQuotas = path.join(stack.dir, "outputs-with-quotas.json");
+        const quota = Math.ceil(total(acme) * 4);
+        const outputs = JSON.parse(fs.readFileSync(outputsFile, "utf8"));
+        outputs.quotas = { defaultBytes: quota, overrides: { "beta-team": 0 }, usageUrl: "http://unused.invalid/usage" };
+        fs.writeFileSync(withQuotas, JSON.stringify(outputs), { mode: 0o600 });
+        const quotaJson = await runInventory(withQuotas, "--by", "workspace", "--json");
+        assert.strictEqual(quotaJson.code, 0, quotaJson.stderr);
+        const [acmeUsage, betaUsage] = (
+            JSON.parse(quotaJson.stdout) as { workspaces: Array<{ quotaBytes: number; percent: number | null }> }
+        ).workspaces;
+        assert.deepStrictEqual([acmeUsage.quotaBytes, acmeUsage.percent], [quota, Math.round((total(acme) / quota) * 1000) / 10]);
+        assert.deepStrictEqual([betaUsage.quotaBytes, betaUsage.percent], [0, null]);
+        const quotaTable = await runInventory(withQuotas, "--by", "workspace");
+        assert.match(quotaTable.stdout, /^WORKSPACE\s+REPOSITORIES\s+TAGS\s+BYTES\s+QUOTA\s+USED$/m);
+        assert.match(quotaTable.stdout, /^acme-workspace\s+2\s+2\s+\d+\s+[\d.]+ [KM]iB\s+2[45]\.\d%$/m);
+        assert.match(quotaTable.stdout, /^beta-team\s+2\s+2\s+\d+\s+none\s+-$/m);
     });
 
     it("says what is wrong when the credentials are refused", async () => {
