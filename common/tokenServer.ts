@@ -50,16 +50,22 @@ export function tokenReply(options: TokenServerOptions, url: URL, authorization:
     for (const scope of requested) {
         if (scope.type === "registry" && scope.name === "catalog") access.push({ ...scope, actions: ["*"] });
         if (scope.type !== "repository") continue;
-        if (scope.actions.includes("push")) {
+        let actions = scope.actions.filter((action) => grantable.includes(action));
+        if (actions.includes("push")) {
             const workspace = workspaceOf(scope.name);
             const quota = quotaOf(workspace, options.quota);
             const used = options.usage.usage.get(workspace) ?? 0;
             if (quota > 0 && used >= quota) {
-                refusals.set(workspace, (refusals.get(workspace) ?? 0) + 1);
-                return { status: 403, body: { errors: [{ code: "DENIED", message: quotaRefusal(workspace, used, quota) }] } };
+                // A delete must lift the refusal: clients ask for push with it (crane: push,pull,delete), so
+                // such a scope gets everything but push. A scope that only pushes is refused, with the message.
+                if (!actions.includes("delete")) {
+                    refusals.set(workspace, (refusals.get(workspace) ?? 0) + 1);
+                    return { status: 403, body: { errors: [{ code: "DENIED", message: quotaRefusal(workspace, used, quota) }] } };
+                }
+                actions = actions.filter((action) => action !== "push");
             }
         }
-        access.push({ ...scope, actions: scope.actions.filter((action) => grantable.includes(action)) });
+        access.push({ ...scope, actions });
     }
     const token = signRegistryToken(
         { issuer: options.issuer, service: options.service, subject: user, access, lifetimeSeconds: options.tokenLifetimeSeconds },

@@ -83,6 +83,18 @@ describe("workspace quotas: the token server's decisions", () => {
         }
     });
 
+    it("grants a delete that asks for push too (crane delete: push,pull,delete) at the quota, without push: deleting lifts the refusal", () => {
+        // Found with the real engine on the dev stack: refusing the whole scope made a full workspace impossible to empty.
+        const reply = ask(["repository:acme/web:push,pull,delete"]);
+        assert.strictEqual(reply.status, 200);
+        assert.deepStrictEqual(claimsOf(tokenOf(reply)).access, [{ type: "repository", name: "acme/web", actions: ["pull", "delete"] }]);
+        assert.deepStrictEqual(claimsOf(tokenOf(ask(["repository:beta/web:push,pull,delete"]))).access[0].actions, [
+            "push",
+            "pull",
+            "delete",
+        ]);
+    });
+
     it("never grants more than pull, push and delete on a repository, and the catalog only as registry:catalog:*", () => {
         const claims = claimsOf(tokenOf(ask(["repository:beta/web:pull,push,*", "registry:catalog:*"])));
         assert.deepStrictEqual(claims.access, [

@@ -31,6 +31,11 @@ export class Crane {
         return this.run(["pull", "--insecure", "--format", "oci", reference, layoutDir]);
     }
 
+    /** Deletes the manifest `reference` (repository@digest) names; crane asks for push,pull,delete. */
+    delete(reference: string): Promise<ClientResult> {
+        return this.run(["delete", "--insecure", reference]);
+    }
+
     private run(args: string[]): Promise<ClientResult> {
         return timedRun(this.binary, args, { PATH: process.env.PATH, HOME: this.configDir, DOCKER_CONFIG: this.configDir }, 600_000);
     }

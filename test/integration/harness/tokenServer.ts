@@ -5,6 +5,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { names } from "../../../common/names";
 import { RegistryTokenAuth } from "../../../components/registryConfig";
+import { registryTokenAuth, tokenServerEnvironment } from "../../../components/tokenAuth";
 import { tokenAccount } from "../../../common/tokenAccounts";
 import { runTokenServer, tokenServerEnv } from "../../../common/tokenServerMain";
 import { freePort, waitUntil } from "./net";
@@ -66,14 +67,9 @@ export class TokenServerProcess {
     async registryAuth(): Promise<RegistryTokenAuth> {
         this.port ||= await freePort();
         this.internalPort ||= await freePort();
-        return {
-            // By name: crane (go-containerregistry 0.22) refuses a realm on a private or loopback IP
-            // literal unless it is the registry's own host:port.
-            realm: `http://localhost:${this.port}/token`,
-            service: "orbit-registry",
-            issuer: names.registryAuth,
-            rootCertBundlePath: this.certificateFile,
-        };
+        // By name: crane (go-containerregistry 0.22) refuses a realm on a private or loopback IP
+        // literal unless it is the registry's own host:port.
+        return registryTokenAuth(`http://localhost:${this.port}/token`, this.certificateFile);
     }
 
     get url(): string {
@@ -90,21 +86,18 @@ export class TokenServerProcess {
     }
 
     async start(registryUrl: string): Promise<void> {
-        const auth = await this.registryAuth();
+        await this.registryAuth();
         const names = tokenServerEnv;
+        // The program's environment for the token server (components/tokenAuth.ts), on loopback and this directory's files.
         this.process = new ManagedProcess("token server", process.execPath, [await serializedTokenServer(this.dir)], {
             PATH: process.env.PATH,
             HOME: this.dir,
+            ...tokenServerEnvironment(this.quota, registryUrl),
             [names.tokenListen]: `127.0.0.1:${this.port}`,
             [names.internalListen]: `127.0.0.1:${this.internalPort}`,
-            [names.issuer]: auth.issuer,
-            [names.service]: auth.service,
             [names.keyFile]: this.keyFile,
             [names.certificateFile]: this.certificateFile,
             [names.accountsFile]: this.accountsFile,
-            [names.quotaDefaultBytes]: String(this.quota.defaultBytes),
-            [names.quotaOverrides]: JSON.stringify(this.quota.overrides),
-            [names.registryUrl]: registryUrl,
             [names.scanSeconds]: String(this.scanSeconds),
         }).start();
         await waitUntil(
