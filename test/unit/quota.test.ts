@@ -83,7 +83,7 @@ describe("workspace quotas: the token server's decisions", () => {
         }
     });
 
-    it("grants a delete that asks for push too (crane delete: push,pull,delete) at the quota, without push: deleting lifts the refusal", () => {
+    it("grants a delete that asks for push too (crane: push,pull,delete) at the quota, without push: deleting lifts the refusal", () => {
         // Found with the real engine on the dev stack: refusing the whole scope made a full workspace impossible to empty.
         const reply = ask(["repository:acme/web:push,pull,delete"]);
         assert.strictEqual(reply.status, 200);
