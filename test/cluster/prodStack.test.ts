@@ -373,6 +373,26 @@ describe("the prod stack on a real Kubernetes control plane", function () {
                 });
             }
 
+            it("routes /token on ingressHost to the token server's Service, whose endpoints are its ready pods (quotas)", async () => {
+                const ingress = await live("Ingress", "orbit-registry");
+                const rule = ingress.spec.rules.find((r: KubeObject) => r.host === config.ingressHost);
+                const tokenPath = rule.http.paths.find((p: KubeObject) => p.path === "/token");
+                assert.strictEqual(tokenPath.pathType, "Exact");
+                const service = (await plane.api.get("v1", "Service", tokenPath.backend.service.name, namespace))!;
+                assert.ok(service.spec.ports.some((port: KubeObject) => port.name === tokenPath.backend.service.port.name));
+                const pods = await plane.api.list("v1", "Pod", namespace, labelSelector(service.spec.selector));
+                assert.strictEqual(pods.filter(isReadyPod).length, replicas, "registryReplicas token server pods, ready");
+                assert.deepStrictEqual(
+                    (await deployer.readyEndpoints(service)).sort(),
+                    pods
+                        .filter(isReadyPod)
+                        .map((p) => p.metadata.name)
+                        .sort(),
+                );
+                const policy = await live("NetworkPolicy", "orbit-registry-auth-ingress");
+                assert.deepStrictEqual(policy.spec.podSelector.matchLabels, service.spec.selector);
+            });
+
             it("hands the apps exactly their ORBIT_REGISTRY_* keys in orbit-registry-credentials", async () => {
                 const secret = await plane.api.get("v1", "Secret", "orbit-registry-credentials", config.appNamespace);
                 assert.ok(secret);
