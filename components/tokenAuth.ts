@@ -7,6 +7,18 @@ import { runTokenServer, tokenServerEnv } from "../common/tokenServerMain";
 import type { ServiceAccount } from "./credentials";
 import { RegistryTokenAuth } from "./registryConfig";
 
+/** What the token server runs with on either target: its image, quotas, registry, script and files. */
+export interface TokenServerSpec {
+    nodeImage: string;
+    policy: QuotaPolicy;
+    /** Where the usage scan reads the registry: on Docker its container, on Kubernetes its Service. */
+    registryUrl: string;
+    script: pulumi.Input<string>;
+    privateKeyPem: pulumi.Input<string>;
+    certificatePem: pulumi.Input<string>;
+    accountsJson: pulumi.Input<string>;
+}
+
 /** The token server's ports inside its pod (Docker: tokens on tokenPort): tokens, and /usage with /metrics. */
 export const tokenServerPorts = { token: 5053, internal: 5054 } as const;
 

@@ -1,21 +1,12 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { QuotaPolicy } from "../../common/quota";
-import { tokenServerCheck, tokenServerEnvironment, tokenServerPaths, tokenServerPorts } from "../tokenAuth";
+import { tokenServerCheck, tokenServerEnvironment, tokenServerPaths, tokenServerPorts, TokenServerSpec } from "../tokenAuth";
 
-export interface DockerTokenServerArgs {
+export interface DockerTokenServerArgs extends TokenServerSpec {
     containerName: string;
-    nodeImage: string;
     bindAddress: string;
     /** Published on bindAddress, and listened on inside the container: the realm's port everywhere. */
     tokenPort: number;
-    policy: QuotaPolicy;
-    /** Where the usage scan reads the registry, e.g. http://orbit-registry:5000. */
-    registryUrl: string;
-    script: pulumi.Input<string>;
-    privateKeyPem: pulumi.Input<string>;
-    certificatePem: pulumi.Input<string>;
-    accountsJson: pulumi.Input<string>;
     networks: pulumi.Input<string>[];
     /** Names the container answers to on its networks besides its own (tokenRealmHost). */
     aliases: string[];

@@ -1,24 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { names } from "../../common/names";
-import { QuotaPolicy } from "../../common/quota";
-import { tokenServerEnvironment, tokenServerPaths, tokenServerPorts } from "../tokenAuth";
+import { tokenServerEnvironment, tokenServerPaths, tokenServerPorts, TokenServerSpec } from "../tokenAuth";
 import { appLabels, restrictedContainer, restrictedPod, scratchMount, scratchVolume } from "./podSecurity";
 import { secretChecksum, secretChecksumAnnotation } from "./secretChecksum";
 
 export const tokenServerLabels = appLabels("registry-auth");
 
-export interface KubernetesTokenServerArgs {
+export interface KubernetesTokenServerArgs extends TokenServerSpec {
     namespace: string;
-    nodeImage: string;
     replicas: number;
-    policy: QuotaPolicy;
-    /** Where the usage scan reads the registry: its Service. */
-    registryUrl: string;
-    script: pulumi.Input<string>;
-    privateKeyPem: pulumi.Input<string>;
-    certificatePem: pulumi.Input<string>;
-    accountsJson: pulumi.Input<string>;
     after: pulumi.Resource[];
 }
 
