@@ -195,8 +195,8 @@ const keyRules = {
     mirrorPort: rules.port,
     workspaceQuota: workspaceQuotaRule,
     workspaceQuotas: workspaceQuotasRule,
-    tokenPort: rules.port,
-    tokenRealmHost: rules.optional(rules.dnsSubdomain),
+    authPort: rules.port,
+    authRealmHost: rules.optional(rules.dnsSubdomain),
     awsRegion: rules.awsRegion,
 } as const;
 
@@ -273,7 +273,7 @@ export function parseConfig(raw: RawConfig, secretKeys: ReadonlySet<string> = ne
         "minioConsolePort",
         ...(raw.pullEndpoint === "true" ? (["pullPort"] as const) : []),
         ...(raw.mirrorUpstream ? (["mirrorPort"] as const) : []),
-        ...(quotaConfig(raw).quota ? (["tokenPort"] as const) : []),
+        ...(quotaConfig(raw).quota ? (["authPort"] as const) : []),
     ];
     ports.forEach((key, i) => {
         const value = raw[key];
@@ -316,9 +316,9 @@ export function parseConfig(raw: RawConfig, secretKeys: ReadonlySet<string> = ne
     if (raw.target === "kubernetes") {
         if (raw.dockerNameSuffix) problems.push(describe("dockerNameSuffix", raw.dockerNameSuffix, "empty on the kubernetes target"));
         if (raw.adoptData === "true") problems.push(describe("adoptData", raw.adoptData, "false on the kubernetes target"));
-        if (raw.tokenRealmHost) {
+        if (raw.authRealmHost) {
             problems.push(
-                describe("tokenRealmHost", raw.tokenRealmHost, "empty on the kubernetes target (the realm is https://<ingressHost>/token)"),
+                describe("authRealmHost", raw.authRealmHost, "empty on the kubernetes target (the realm is https://<ingressHost>/token)"),
             );
         }
     }
@@ -345,7 +345,7 @@ export function parseConfig(raw: RawConfig, secretKeys: ReadonlySet<string> = ne
             ? resolveDistributionVersion(raw.registryImage, raw.registryVersion as RegistryVersionSetting)
             : undefined;
     problems.push(...pullSideProblems(raw, secretKeys, wording, typeof version === "number" ? version : undefined));
-    if (!problems.some((p) => /:(workspaceQuotas?|tokenRealmHost|dockerNetwork) =/.test(p))) {
+    if (!problems.some((p) => /:(workspaceQuotas?|authRealmHost|dockerNetwork) =/.test(p))) {
         problems.push(...quotaProblems(raw, wording));
     }
     const retentionOn = Number(raw.retentionKeepLast) > 0 || Number(raw.retentionKeepDays) > 0;

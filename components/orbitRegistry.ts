@@ -205,7 +205,7 @@ function dockerGuardInputs(config: OrbitRegistryConfig & { target: "docker" }): 
             ...(minio ? [port("minioApiPort", host.minioApiPort), port("minioConsolePort", host.minioConsolePort)] : []),
             ...(config.pull ? [port("pullPort", config.pull.port)] : []),
             ...(config.mirror ? [port("mirrorPort", config.mirror.port)] : []),
-            ...(config.quota ? [port("tokenPort", config.quota.tokenPort)] : []),
+            ...(config.quota ? [port("authPort", config.quota.authPort)] : []),
         ],
         adoptData: host.adoptData,
     };

@@ -7,9 +7,9 @@ export interface QuotaConfig {
     /** The token server runs on Node.js: nodeImage. */
     nodeImage: string;
     /** Docker: the host port of the token server, the registry's realm. */
-    tokenPort: number;
+    authPort: number;
     /** Docker: the realm's host name; localhost (or bindAddress) unless containers on dockerNetwork push. */
-    tokenRealmHost?: string;
+    authRealmHost?: string;
 }
 
 type Raw = Record<string, string | undefined>;
@@ -56,13 +56,13 @@ export function quotaConfig(raw: Raw): { quota?: QuotaConfig } {
         overrides: Object.fromEntries(parseOverrides(raw.workspaceQuotas ?? "") ?? []),
     };
     if (!quotasOn(policy)) return {};
-    const realmHost = raw.tokenRealmHost || undefined;
+    const realmHost = raw.authRealmHost || undefined;
     return {
         quota: {
             policy,
             nodeImage: raw.nodeImage ?? "",
-            tokenPort: Number(raw.tokenPort),
-            ...(realmHost ? { tokenRealmHost: realmHost } : {}),
+            authPort: Number(raw.authPort),
+            ...(realmHost ? { authRealmHost: realmHost } : {}),
         },
     };
 }
@@ -74,13 +74,13 @@ export function quotaProblems(raw: Raw, say: ProblemWording): string[] {
     const policy = quotaConfig(raw).quota?.policy;
     if (!policy || raw.target !== "docker") return [];
     const problems: string[] = [];
-    const host = raw.tokenRealmHost ?? "";
+    const host = raw.authRealmHost ?? "";
     if (host === "localhost") {
-        problems.push(say.describe("tokenRealmHost", host, "empty for localhost, or a name other than localhost"));
+        problems.push(say.describe("authRealmHost", host, "empty for localhost, or a name other than localhost"));
     } else if (raw.dockerNetwork && host === "") {
         problems.push(
             say.missing(
-                "tokenRealmHost",
+                "authRealmHost",
                 `the apps on dockerNetwork (${raw.dockerNetwork}) push to the registry there and cannot reach a token realm on ` +
                     "localhost: set a name they and this host both resolve (the token server joins dockerNetwork under it; " +
                     "add it to /etc/hosts as bindAddress), e.g. orbit-auth.orbit.test, or set workspaceQuota to 0",

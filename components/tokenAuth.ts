@@ -19,7 +19,7 @@ export interface TokenServerSpec {
     accountsJson: pulumi.Input<string>;
 }
 
-/** The token server's ports inside its pod (Docker: tokens on tokenPort): tokens, and /usage with /metrics. */
+/** The token server's ports inside its pod (Docker: tokens on authPort): tokens, and /usage with /metrics. */
 export const tokenServerPorts = { token: 5053, internal: 5054 } as const;
 
 /** What the registry's tokens name as their service; Distribution checks it. */
@@ -93,16 +93,16 @@ export const registryTokenAuth = (realm: string, rootCertBundlePath: string): Re
 
 /**
  * The token server's environment; the registry is at `registryUrl` for the usage scan. Tokens are
- * served on `tokenPort` (Docker: the published port, so that one realm works on the host and its networks).
+ * served on `authPort` (Docker: the published port, so that one realm works on the host and its networks).
  */
 export function tokenServerEnvironment(
     policy: QuotaPolicy,
     registryUrl: string,
-    tokenPort: number = tokenServerPorts.token,
+    authPort: number = tokenServerPorts.token,
 ): Record<string, string> {
     const env = tokenServerEnv;
     return {
-        [env.tokenListen]: `:${tokenPort}`,
+        [env.tokenListen]: `:${authPort}`,
         [env.internalListen]: `:${tokenServerPorts.internal}`,
         [env.issuer]: names.registryAuth,
         [env.service]: tokenService,

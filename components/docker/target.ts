@@ -155,7 +155,7 @@ export class DockerTarget extends pulumi.ComponentResource implements DeployedRe
                 containerName: args.containerName,
                 nodeImage: quota.nodeImage,
                 bindAddress: args.bindAddress,
-                tokenPort: quota.tokenPort,
+                authPort: quota.authPort,
                 policy: quota.policy,
                 registryUrl: args.registryUrl,
                 script: tokenServerScript(),
@@ -163,14 +163,12 @@ export class DockerTarget extends pulumi.ComponentResource implements DeployedRe
                 certificatePem: key.certificatePem,
                 accountsJson: tokenAccountsJson(args.accounts),
                 networks: args.networks,
-                aliases: quota.tokenRealmHost ? [quota.tokenRealmHost] : [],
+                aliases: quota.authRealmHost ? [quota.authRealmHost] : [],
             },
             args.opts,
         );
-        // One realm for every client: the host's clients reach it on bindAddress, the containers on dockerNetwork under tokenRealmHost.
-        const realmHost = quota.tokenRealmHost
-            ? `${quota.tokenRealmHost}:${quota.tokenPort}`
-            : hostAddress(args.bindAddress, quota.tokenPort);
+        // One realm for every client: the host's clients reach it on bindAddress, the containers on dockerNetwork under authRealmHost.
+        const realmHost = quota.authRealmHost ? `${quota.authRealmHost}:${quota.authPort}` : hostAddress(args.bindAddress, quota.authPort);
         return { auth: registryTokenAuth(`http://${realmHost}/token`, args.certificatePath), certificatePem: key.certificatePem };
     }
 }

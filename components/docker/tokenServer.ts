@@ -6,9 +6,9 @@ export interface DockerTokenServerArgs extends TokenServerSpec {
     containerName: string;
     bindAddress: string;
     /** Published on bindAddress, and listened on inside the container: the realm's port everywhere. */
-    tokenPort: number;
+    authPort: number;
     networks: pulumi.Input<string>[];
-    /** Names the container answers to on its networks besides its own (tokenRealmHost). */
+    /** Names the container answers to on its networks besides its own (authRealmHost). */
     aliases: string[];
 }
 
@@ -19,7 +19,7 @@ export class DockerTokenServer extends pulumi.ComponentResource {
     constructor(name: string, args: DockerTokenServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("orbit:registry:DockerTokenServer", name, {}, opts);
         const image = new docker.RemoteImage(`${name}-image`, { name: args.nodeImage, keepLocally: true }, { parent: this });
-        const env = tokenServerEnvironment(args.policy, args.registryUrl, args.tokenPort);
+        const env = tokenServerEnvironment(args.policy, args.registryUrl, args.authPort);
         this.container = new docker.Container(
             `${name}-container`,
             {
@@ -33,7 +33,7 @@ export class DockerTokenServer extends pulumi.ComponentResource {
                     { file: tokenServerPaths.certificate, content: args.certificatePem },
                     { file: tokenServerPaths.accounts, content: args.accountsJson, permissions: "0400" },
                 ],
-                ports: [{ internal: args.tokenPort, external: args.tokenPort, ip: args.bindAddress, protocol: "tcp" }],
+                ports: [{ internal: args.authPort, external: args.authPort, ip: args.bindAddress, protocol: "tcp" }],
                 networksAdvanced: args.networks.map((network) => ({ name: network, aliases: [args.containerName, ...args.aliases] })),
                 healthcheck: { tests: ["CMD", ...tokenServerCheck], interval: "5s", timeout: "5s", retries: 5 },
                 restart: "unless-stopped",

@@ -68,7 +68,7 @@ describe("the stack's guard on the Docker target (its rules, on a fake Docker ho
                 { key: "registryPort", address: "127.0.0.1", port: 5050 },
                 { key: "minioApiPort", address: "127.0.0.1", port: 9000 },
                 { key: "minioConsolePort", address: "127.0.0.1", port: 9001 },
-                { key: "tokenPort", address: "127.0.0.1", port: 5053 },
+                { key: "authPort", address: "127.0.0.1", port: 5053 },
             ],
             adoptData: false,
         } satisfies DockerGuardInputs);

@@ -338,8 +338,8 @@ describe("dev stack (target docker, storage minio)", () => {
 });
 
 describe("dev stack variants", () => {
-    it("joins dockerNetwork too, reachable there as orbit-registry, its token realm there under tokenRealmHost", async () => {
-        const run = await runProgram(stackConfig("dev", { dockerNetwork: "orbit_default", tokenRealmHost: "auth.orbit.test" }));
+    it("joins dockerNetwork too, reachable there as orbit-registry, its token realm there under authRealmHost", async () => {
+        const run = await runProgram(stackConfig("dev", { dockerNetwork: "orbit_default", authRealmHost: "auth.orbit.test" }));
         const networks = run.one(T.container, "registry-container").inputs.networksAdvanced as Array<{ name: string; aliases: string[] }>;
         assert.deepStrictEqual(networks[1], { name: "orbit_default", aliases: ["orbit-registry"] });
         const minioNetworks = run.one(T.container, "minio-container").inputs.networksAdvanced as unknown[];

@@ -87,7 +87,7 @@ describe("minioPublicEndpoint on the docker target", () => {
                 minioPublicEndpoint: "http://minio.orbit.test:9100",
                 minioApiPort: "9100",
                 dockerNetwork: "orbit_default",
-                tokenRealmHost: "auth.orbit.test",
+                authRealmHost: "auth.orbit.test",
             }),
             "dev",
         );

@@ -20,7 +20,7 @@ describe("workspace quotas: configuration", () => {
     it("defaults to 10Gi for every workspace, enforced by a token server on port 5053", () => {
         const config = parseConfig(stackConfig("dev"));
         assert.deepStrictEqual(config.quota?.policy, { defaultBytes: 10 * GiB, overrides: {} });
-        assert.strictEqual(config.quota?.tokenPort, 5053);
+        assert.strictEqual(config.quota?.authPort, 5053);
     });
 
     it("reads workspaceQuotas' pairs over the default, and turns quotas off only when every quota is 0", () => {
@@ -50,21 +50,21 @@ describe("workspace quotas: configuration", () => {
         });
     }
 
-    it("refuses a tokenPort another port has, and ignores it with quotas off", () => {
+    it("refuses a authPort another port has, and ignores it with quotas off", () => {
         assert.match(
-            problemsOf("dev", { tokenPort: "5050" }).join(),
-            /tokenPort = "5050".*a port different from orbit-registry:registryPort/,
+            problemsOf("dev", { authPort: "5050" }).join(),
+            /authPort = "5050".*a port different from orbit-registry:registryPort/,
         );
-        assert.strictEqual(parseConfig(stackConfig("dev", { tokenPort: "5050", workspaceQuota: "0" })).quota, undefined);
+        assert.strictEqual(parseConfig(stackConfig("dev", { authPort: "5050", workspaceQuota: "0" })).quota, undefined);
     });
 
-    it("asks for tokenRealmHost when apps on dockerNetwork push, and refuses it on Kubernetes", () => {
+    it("asks for authRealmHost when apps on dockerNetwork push, and refuses it on Kubernetes", () => {
         const [missing] = problemsOf("dev", { dockerNetwork: "orbit_default" });
-        assert.match(missing, /^orbit-registry:tokenRealmHost is not set; the apps on dockerNetwork \(orbit_default\)/);
+        assert.match(missing, /^orbit-registry:authRealmHost is not set; the apps on dockerNetwork \(orbit_default\)/);
         assert.match(missing, /or set workspaceQuota to 0/);
         assert.ok(parseConfig(stackConfig("dev", { dockerNetwork: "orbit_default", workspaceQuota: "0" })));
-        assert.match(problemsOf("dev", { tokenRealmHost: "localhost" }).join(), /tokenRealmHost = "localhost" is not allowed/);
-        assert.match(problemsOf("prod", { tokenRealmHost: "auth.example.com" }).join(), /empty on the kubernetes target/);
+        assert.match(problemsOf("dev", { authRealmHost: "localhost" }).join(), /authRealmHost = "localhost" is not allowed/);
+        assert.match(problemsOf("prod", { authRealmHost: "auth.example.com" }).join(), /empty on the kubernetes target/);
     });
 });
 
@@ -78,7 +78,7 @@ describe("workspace quotas on the dev stack (Docker)", () => {
         uploads = plain(auth.uploads);
     });
 
-    it("runs the token server from nodeImage, published on bindAddress:tokenPort only", () => {
+    it("runs the token server from nodeImage, published on bindAddress:authPort only", () => {
         assert.strictEqual(auth.name, "orbit-registry-auth");
         assert.strictEqual(run.one("docker:index/remoteImage:RemoteImage", "token-server-image").inputs.name, "node:24.22.3-alpine");
         assert.deepStrictEqual(auth.ports, [{ internal: 5053, external: 5053, ip: "127.0.0.1", protocol: "tcp" }]);
