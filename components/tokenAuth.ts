@@ -115,7 +115,7 @@ export function tokenServerEnvironment(
     };
 }
 
-/** The healthcheck and probes' command: GET /usage on the internal listener answers once the server listens. */
+/** The Docker healthcheck's command: GET /usage on the internal listener answers once the server listens. */
 export const tokenServerCheck = [
     "node",
     "-e",

@@ -121,26 +121,6 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
             },
         });
         const pullHost = common.pull?.host;
-        const registryServiceUrl = `http://${names.registry}.${cluster.namespace}.svc.cluster.local:${distributionContainer.httpPort}`;
-        const tokenServer =
-            common.quota &&
-            signingKey &&
-            new KubernetesTokenServer(
-                `${name}-token-server`,
-                {
-                    namespace: cluster.namespace,
-                    nodeImage: common.quota.nodeImage,
-                    replicas: cluster.registryReplicas,
-                    policy: common.quota.policy,
-                    registryUrl: registryServiceUrl,
-                    script: tokenServerScript(),
-                    privateKeyPem: signingKey.privateKeyPem,
-                    certificatePem: signingKey.certificatePem,
-                    accountsJson: tokenAccountsJson(credentials.accounts),
-                    after: [namespace],
-                },
-                childOpts,
-            );
         const registry = new KubernetesRegistry(
             `${name}-registry`,
             {
@@ -153,7 +133,8 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
                     className: cluster.ingressClassName,
                     tlsSecretName: cluster.tlsSecretName,
                     clusterIssuer: cluster.clusterIssuer,
-                    tokenService: tokenServer ? tokenServer.service.metadata.name : undefined,
+                    // The token server's Service, declared below with the registry's address for its usage scan.
+                    tokenService: common.quota ? names.registryAuth : undefined,
                     otherHosts: [
                         ...(minioPublicHost
                             ? [{ host: minioPublicHost, serviceName: names.minio, port: { number: minioContainer.apiPort } }]
@@ -165,6 +146,25 @@ export class KubernetesTarget extends pulumi.ComponentResource implements Deploy
             },
             childOpts,
         );
+        const tokenServer =
+            common.quota &&
+            signingKey &&
+            new KubernetesTokenServer(
+                `${name}-token-server`,
+                {
+                    namespace: cluster.namespace,
+                    nodeImage: common.quota.nodeImage,
+                    replicas: cluster.registryReplicas,
+                    policy: common.quota.policy,
+                    registryUrl: `http://${registry.internalUrl}`,
+                    script: tokenServerScript(),
+                    privateKeyPem: signingKey.privateKeyPem,
+                    certificatePem: signingKey.certificatePem,
+                    accountsJson: tokenAccountsJson(credentials.accounts),
+                    after: [namespace],
+                },
+                childOpts,
+            );
         const pullSide =
             (common.pull || common.mirror) &&
             new KubernetesPullSide(
