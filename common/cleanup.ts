@@ -4,6 +4,7 @@ import crypto = require("crypto");
 import { alignedTable } from "./table";
 import { FetchedManifest, manifestTypes, RegistryApi } from "./registryApi";
 import { accessorySubject, judgeTags, PushedTag, RetentionRules, TagVerdict } from "./retention";
+import { keepWithinQuota } from "./retentionToQuota";
 
 /*
  * The cleanup the retention rules ask for, through the registry's API (so orbit-www gets a delete
@@ -56,15 +57,22 @@ export type CleanupProgress = (repositoriesDone: number, repositoriesTotal: numb
 
 const isIndex = (fetched: FetchedManifest) => Array.isArray(fetched.manifest.manifests);
 
-/** Blob digest → size for a manifest: its config and layers, and the manifest's own bytes. */
-function blobsOf(fetched: FetchedManifest, children: FetchedManifest[]): Map<string, number> {
-    const blobs = new Map<string, number>([[fetched.digest, fetched.size]]);
-    for (const manifest of isIndex(fetched) ? children : []) blobs.set(manifest.digest, manifest.size);
+/** Blob digest → size of what a manifest stores: its config and layers (an index: its platform manifests'). */
+function storedBlobsOf(fetched: FetchedManifest, children: FetchedManifest[]): Map<string, number> {
+    const blobs = new Map<string, number>();
     for (const manifest of isIndex(fetched) ? children : [fetched]) {
         for (const blob of [...(manifest.manifest.config ? [manifest.manifest.config] : []), ...(manifest.manifest.layers ?? [])]) {
             blobs.set(blob.digest, blob.size);
         }
     }
+    return blobs;
+}
+
+/** Blob digest → size for a manifest: its config and layers, and the manifests' own bytes. */
+function blobsOf(fetched: FetchedManifest, children: FetchedManifest[]): Map<string, number> {
+    const blobs = new Map<string, number>([[fetched.digest, fetched.size]]);
+    for (const manifest of isIndex(fetched) ? children : []) blobs.set(manifest.digest, manifest.size);
+    for (const [digest, size] of storedBlobsOf(fetched, children)) blobs.set(digest, size);
     return blobs;
 }
 
@@ -113,7 +121,12 @@ export async function planCleanup(
         if (!subject || tags.some((t) => t.repository === tag.repository && t.digest === subject)) continue;
         if (await api.manifestDigest(tag.repository, subject)) untaggedSubjects.add(`${tag.repository}@${subject}`);
     }
-    const verdicts = judgeTags(tags, rules, now, untaggedSubjects);
+    const judged = judgeTags(tags, rules, now, untaggedSubjects);
+    const storedBlobs = (repository: string, digest: string) => {
+        const { fetched, children } = manifests.get(`${repository}@${digest}`)!;
+        return storedBlobsOf(fetched, children);
+    };
+    const verdicts = rules.toQuota ? keepWithinQuota(judged, rules.toQuota, storedBlobs, untaggedSubjects) : judged;
     const kept = verdicts.filter((v) => v.keptBy.length > 0);
     // Per repository: what kept tags use, an index's platform manifests included. Blobs: across repositories.
     const keptDigests = new Set<string>();

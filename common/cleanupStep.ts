@@ -40,6 +40,8 @@ export async function runCleanupStep(): Promise<void> {
             keepLast: Number(env.RETENTION_KEEP_LAST ?? 0),
             keepDays: Number(env.RETENTION_KEEP_DAYS ?? 0),
             keepTags: env.RETENTION_KEEP_TAGS ?? "",
+            // retentionToQuota: the stack's quotas, as JSON.
+            ...(env.RETENTION_TO_QUOTA ? { toQuota: JSON.parse(env.RETENTION_TO_QUOTA) } : {}),
         };
         const pushTimes = tagPushTimes(fs.readFileSync(`${dir}/${cleanupFiles.storageListing}`, "utf8"));
         const report = await cleanUp(api, pushTimes, rules, { dryRun: env.CLEANUP_DRY_RUN === "true" });

@@ -1,3 +1,5 @@
+import type { QuotaPolicy } from "./quota";
+
 /*
  * Tag retention, as Harbor's users know it: per repository, keep the N most recently pushed tags,
  * keep what was pushed in the last D days, always keep tags matching a pattern. A tag goes only
@@ -11,10 +13,18 @@ export interface RetentionRules {
     keepDays: number;
     /** Tags matching this RE2 pattern are never removed; empty matches none. */
     keepTags: string;
+    /**
+     * retentionToQuota: of the tags no rule keeps, only the oldest go, until their workspace is back
+     * under its quota (these quotas); absent: every tag no rule keeps goes.
+     */
+    toQuota?: QuotaPolicy;
 }
 
-/** Retention removes nothing until one of its count or age rules is on: a pattern alone would remove every other tag. */
-export const retentionEnabled = (rules: RetentionRules) => rules.keepLast > 0 || rules.keepDays > 0;
+/**
+ * Retention removes nothing until one of its count or age rules, or cleanup to quota, is on: a
+ * pattern alone would remove every other tag.
+ */
+export const retentionEnabled = (rules: RetentionRules) => rules.keepLast > 0 || rules.keepDays > 0 || rules.toQuota !== undefined;
 
 /** A tag as the cleanup sees it: its manifest and when the tag was last pushed (its link in storage). */
 export interface PushedTag {
@@ -29,9 +39,10 @@ export interface PushedTag {
 export interface TagVerdict extends PushedTag {
     /**
      * Which rules keep it; none means it goes ("off": retention is off, everything stays; "subject":
-     * an accessory kept because the image it belongs to is).
+     * an accessory kept because the image it belongs to is; "quota": retentionToQuota, its workspace
+     * is under its quota without removing it).
      */
-    keptBy: Array<"last" | "days" | "pattern" | "off" | "subject">;
+    keptBy: Array<"last" | "days" | "pattern" | "off" | "subject" | "quota">;
     /** An accessory: the digest of the manifest it signs, describes or attests. */
     accessoryOf?: string;
     /** An accessory whose subject is no longer in the repository: it goes. */
@@ -88,7 +99,7 @@ export function judgeTags(tags: PushedTag[], rules: RetentionRules, now: Date, u
 }
 
 /** One repository's accessories, judged by their subjects (a signature of an SBOM of an image follows the image). */
-function judgeAccessories(allTags: PushedTag[], verdicts: TagVerdict[], untaggedSubjects: Set<string>): TagVerdict[] {
+export function judgeAccessories(allTags: PushedTag[], verdicts: TagVerdict[], untaggedSubjects: Set<string>): TagVerdict[] {
     const accessories = allTags.filter((tag) => accessorySubject(tag));
     /** Whether the manifest `digest` stays: some kept tag points at it; undefined where nothing in the repository is it. */
     const stays = (repository: string, digest: string, seen: Set<string>): boolean | undefined => {

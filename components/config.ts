@@ -177,6 +177,7 @@ const keyRules = {
     retentionKeepLast: rules.nonNegativeInteger,
     retentionKeepDays: rules.nonNegativeInteger,
     retentionKeepTags: rules.optionalRegularExpression,
+    retentionToQuota: rules.boolean,
     nodeImage: rules.pinnedImage,
     backupTarget: backupTargetProblem,
     backupAccessKey: rules.anyString,
@@ -348,11 +349,21 @@ export function parseConfig(raw: RawConfig, secretKeys: ReadonlySet<string> = ne
     if (!problems.some((p) => /:(workspaceQuotas?|authRealmHost|dockerNetwork) =/.test(p))) {
         problems.push(...quotaProblems(raw, wording));
     }
-    const retentionOn = Number(raw.retentionKeepLast) > 0 || Number(raw.retentionKeepDays) > 0;
-    if (raw.target === "kubernetes" && retentionOn && !raw.gcSchedule && !problems.some((p) => /:retentionKeep/.test(p))) {
-        const key = Number(raw.retentionKeepLast) > 0 ? "retentionKeepLast" : "retentionKeepDays";
+    if (raw.retentionToQuota === "true" && !quotaConfig(raw).quota && !problems.some((p) => /:workspaceQuotas? =/.test(p))) {
         problems.push(
-            describe(key, raw[key] ?? "", "0 while gcSchedule is empty on the kubernetes target: the gcSchedule CronJob runs the cleanup"),
+            describe("retentionToQuota", "true", "false while no workspace has a quota: set workspaceQuota or workspaceQuotas first"),
+        );
+    }
+    const retentionOn = Number(raw.retentionKeepLast) > 0 || Number(raw.retentionKeepDays) > 0 || raw.retentionToQuota === "true";
+    if (raw.target === "kubernetes" && retentionOn && !raw.gcSchedule && !problems.some((p) => /:retention(Keep|ToQuota)/.test(p))) {
+        const key = (["retentionKeepLast", "retentionKeepDays"] as const).find((k) => Number(raw[k]) > 0) ?? "retentionToQuota";
+        const off = key === "retentionToQuota" ? "false" : "0";
+        problems.push(
+            describe(
+                key,
+                raw[key] ?? "",
+                `${off} while gcSchedule is empty on the kubernetes target: the gcSchedule CronJob runs the cleanup`,
+            ),
         );
     }
     const generation = Number(raw.credentialsGeneration);
@@ -396,6 +407,7 @@ function typedConfig(raw: Record<ConfigKey, string>): OrbitRegistryConfig {
             keepLast: Number(raw.retentionKeepLast),
             keepDays: Number(raw.retentionKeepDays),
             keepTags: raw.retentionKeepTags,
+            ...(raw.retentionToQuota === "true" ? { toQuota: quotaConfig(raw).quota!.policy } : {}),
         },
         backup: raw.backupTarget
             ? {

@@ -43,7 +43,7 @@ async function main(args: string[]) {
     const rules = retentionRules(outputs, args);
     if (!retentionEnabled(rules)) {
         console.error(
-            "retention is off: set retentionKeepLast or retentionKeepDays " +
+            "retention is off: set retentionKeepLast, retentionKeepDays or retentionToQuota " +
                 "(scripts/pulumi config set retentionKeepLast 10), or pass --keep-last",
         );
         return;

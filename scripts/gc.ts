@@ -58,7 +58,7 @@ async function main(args: string[]) {
     if (args.includes("--cleanup")) {
         const rules = retentionRules(outputs, args);
         if (!retentionEnabled(rules)) {
-            console.error("retention is off (retentionKeepLast and retentionKeepDays are 0): collecting only");
+            console.error("retention is off (retentionKeepLast and retentionKeepDays are 0, retentionToQuota false): collecting only");
         } else {
             const cleanup = await cleanUp(api, await control.tagPushTimes(), rules, { dryRun: args.includes("--dry-run") });
             process.stderr.write(cleanupTable(cleanup));

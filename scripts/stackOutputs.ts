@@ -95,6 +95,7 @@ export function retentionRules(outputs: Record<string, unknown>, args: string[])
         keepLast: count("--keep-last", stack.keepLast),
         keepDays: count("--keep-days", stack.keepDays),
         keepTags: option(args, "--keep-tags") ?? stack.keepTags ?? "",
+        ...(stack.toQuota ? { toQuota: stack.toQuota } : {}),
     };
 }
 

@@ -243,6 +243,7 @@ export class GarbageCollector extends pulumi.ComponentResource {
                     { name: "RETENTION_KEEP_LAST", value: String(cleanup.rules.keepLast) },
                     { name: "RETENTION_KEEP_DAYS", value: String(cleanup.rules.keepDays) },
                     { name: "RETENTION_KEEP_TAGS", value: cleanup.rules.keepTags },
+                    ...(cleanup.rules.toQuota ? [{ name: "RETENTION_TO_QUOTA", value: JSON.stringify(cleanup.rules.toQuota) }] : []),
                     { name: "CLEANUP_DRY_RUN", value: "false" },
                     { name: "REPORT_DIR", value: gcReportDir },
                     { name: "HOME", value: "/tmp" },

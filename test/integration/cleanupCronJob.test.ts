@@ -124,6 +124,31 @@ for (const version of [2, 3] as const) {
             ]);
         });
 
+        it("with retentionToQuota, plans only the oldest tags' removal, until the workspace is under its quota", async () => {
+            // 3 images of 30 KiB: a quota of 70Ki needs the oldest gone, and only it.
+            const toQuota = await runProgram(
+                stackConfig("prod", { gcSchedule: "0 3 * * 0", retentionToQuota: "true", workspaceQuota: "70Ki" }),
+                "prod",
+            );
+            const cronJob = objectsOf(toQuota, K.cronJob)[0];
+            const step = cronJob.spec.jobTemplate.spec.template.spec.initContainers.find((c: KubeObject) => c.name === "cleanup");
+            const rules: Record<string, string> = Object.fromEntries(
+                step.env.filter((e: KubeObject) => e.name.startsWith("RETENTION_")).map((e: KubeObject) => [e.name, e.value]),
+            );
+            const dryRun = await cleanupStep({ ...rules, CLEANUP_DRY_RUN: "true", CLEANUP_OUTPUT: "json" });
+            assert.strictEqual(dryRun.code, 0, dryRun.stderr);
+            const plan = JSON.parse(dryRun.stdout) as {
+                removals: Array<{ tags: string[] }>;
+                verdicts: Array<{ tag: string; keptBy: string[] }>;
+            };
+            assert.deepStrictEqual(
+                plan.removals.flatMap((r) => r.tags),
+                ["old"],
+                dryRun.stdout.slice(0, 2000),
+            );
+            assert.deepStrictEqual(plan.verdicts.find((v) => v.tag === "mid")!.keptBy, ["quota"]);
+        });
+
         it("removes what the rules let go, through the registry's API, and reports it for the report step", async () => {
             const cleaned = await cleanupStep();
             assert.strictEqual(cleaned.code, 0, cleaned.stderr);

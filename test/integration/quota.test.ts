@@ -5,7 +5,9 @@ import * as os from "os";
 import * as path from "path";
 import { RegistryApi } from "../../common/registryApi";
 import { alertRuleGroups, metricNamesUsed } from "../../components/alertRules";
+import { cleanUp, planCleanup } from "../../common/cleanup";
 import { collectGarbage } from "../../operations/garbageCollect";
+import { generateSigningKey, signImage } from "./harness/cosign";
 import { Crane } from "./harness/crane";
 import { waitUntil } from "./harness/net";
 import { OciImage, randomLayer, writeOciImage } from "./harness/ociImage";
@@ -32,6 +34,8 @@ for (const version of [2, 3] as const) {
         let token: TokenServerProcess;
         let api: RegistryApi;
         const images = new Map<string, OciImage>();
+        const signingKey = generateSigningKey().privateKey;
+        let signature: Awaited<ReturnType<typeof signImage>>;
         const cranes = new Map<string, Crane>();
 
         const imageOf = (name: string, layerBytes: number) => {
@@ -202,6 +206,57 @@ for (const version of [2, 3] as const) {
                 used.filter((name) => !exposed.has(name)),
                 [],
                 "the quota alerts read only series it exposes",
+            );
+        });
+
+        it("retentionToQuota: the cleanup removes the oldest tags no rule keeps until the workspace is under its quota", async () => {
+            // delta (the default quota): a release, three builds (build-2 signed), the last crossing the quota.
+            for (const [name, kib] of [
+                ["v1.0.0", 100],
+                ["build-1", 100],
+                ["build-2", 90],
+                ["build-3", 100],
+            ] as const) {
+                const pushed = await push(name, kib * KiB, `delta/web:${name}`);
+                assert.strictEqual(pushed.code, 0, pushed.output);
+                if (name === "build-2") {
+                    signature = await signImage(api, stack.registry.host, "delta/web", images.get(name)!.manifestDigest, signingKey);
+                }
+                await new Promise((resolve) => setTimeout(resolve, 20));
+            }
+            await rescanned();
+            const over = (await usageOf("delta"))!.bytes;
+            assert.ok(over >= quotaBytes, `delta at ${over} of ${quotaBytes} bytes`);
+            assert.notStrictEqual((await push("small", 20 * KiB, "delta/web:build-4")).code, 0, "a push into delta, over its quota");
+
+            const control = new LocalRegistryControl(stack.registry, stack.mc, stack.bucket);
+            const pushTimes = await control.tagPushTimes();
+            const rules = { keepLast: 1, keepDays: 0, keepTags: "^v[0-9.]+$" };
+            const everyUnkept = await planCleanup(api, pushTimes, rules, new Date());
+            assert.ok(
+                everyUnkept.removals.some((r) => r.repository === "delta/web" && r.tags.includes("build-2")),
+                "without toQuota",
+            );
+            const toQuota = { defaultBytes: quotaBytes, overrides: { ci: 0 } };
+            const report = await cleanUp(api, pushTimes, { ...rules, toQuota }, { dryRun: false });
+            assert.deepStrictEqual(
+                report.applied.map((r) => `${r.repository}:${r.tags.join(",")} ${r.outcome}`),
+                ["delta/web:build-1 deleted"],
+                "only the oldest build in delta; nothing in acme, beta (under their quotas) or ci (none)",
+            );
+            assert.deepStrictEqual((await api.tags("delta/web")).sort(), ["build-2", "build-3", signature.tag, "v1.0.0"].sort());
+            assert.strictEqual(await api.manifestDigest("delta/web", signature.tag), signature.digest, "build-2's signature");
+            const payload = (JSON.parse(signature.body) as { layers: Array<{ digest: string }> }).layers[0].digest;
+            assert.ok(await api.blobSize("delta/web", payload), "its payload");
+
+            await collectGarbage(control, api, { dryRun: false, deleteUntagged: false });
+            await rescanned();
+            const under = (await usageOf("delta"))!.bytes;
+            assert.ok(under < quotaBytes, `delta at ${under} of ${quotaBytes} bytes after the cleanup`);
+            const again = await push("small", 20 * KiB, "delta/web:build-4");
+            assert.strictEqual(again.code, 0, again.output);
+            console.log(
+                `      delta: ${over} bytes of ${quotaBytes}; the cleanup removed build-1 and kept build-2 (signed): ${under} bytes`,
             );
         });
     });

@@ -112,7 +112,7 @@ describe("npm run inventory, gc, cleanup, backup and restore: what a user sees w
         assert.strictEqual(off.code, 0);
         assert.match(
             off.stderr,
-            /retention is off: set retentionKeepLast or retentionKeepDays \(scripts\/pulumi config set retentionKeepLast 10\)/,
+            /retention is off: set retentionKeepLast, retentionKeepDays or retentionToQuota \(scripts\/pulumi config set retentionKeepLast/,
         );
         const bad = runScript("cleanup.ts", ["--outputs", outputs, "--keep-last", "ten"]);
         assert.strictEqual(bad.code, 1);

@@ -3,6 +3,7 @@ import { ConfigError, parseConfig, RawConfig } from "../../components/config";
 import { K, KubeObject, named, objectsOf } from "../helpers/kubernetesObjects";
 import { isSecret, plain, runProgram, StackRun } from "../helpers/mockProgram";
 import { stackConfig, StackName } from "../helpers/stackConfig";
+import { retentionRules } from "../../scripts/stackOutputs";
 
 const GiB = 2 ** 30;
 
@@ -154,5 +155,29 @@ describe("workspace quotas on the prod stack (Kubernetes)", () => {
     it("exports the usage URL on the token server's Service", () => {
         const quotas = run.outputs.quotas.value as { usageUrl: string };
         assert.strictEqual(quotas.usageUrl, "http://orbit-registry-auth.orbit-registry.svc.cluster.local:5054/usage");
+    });
+});
+
+describe("retentionToQuota in the stack's config", () => {
+    it("is off by default and refused without a quota, naming the key", () => {
+        assert.strictEqual(parseConfig(stackConfig("dev")).retention.toQuota, undefined);
+        const problems = problemsOf("dev", { retentionToQuota: "true", workspaceQuota: "0" });
+        assert.match(problems[0], /^orbit-registry:retentionToQuota = "true".*false while no workspace has a quota/);
+        assert.match(problemsOf("dev", { retentionToQuota: "yes" })[0], /^orbit-registry:retentionToQuota = "yes"/);
+    });
+
+    it("carries the stack's quotas into the cleanup's rules", () => {
+        const config = parseConfig(stackConfig("dev", { retentionToQuota: "true", workspaceQuota: "1Gi", workspaceQuotas: "ci=0" }));
+        assert.deepStrictEqual(config.retention.toQuota, { defaultBytes: 2 ** 30, overrides: { ci: 0 } });
+        // `npm run cleanup` reads them from the stack's retention output.
+        assert.deepStrictEqual(retentionRules({ retention: config.retention }, []), config.retention);
+    });
+
+    it("needs gcSchedule on kubernetes, whose CronJob runs the cleanup", () => {
+        const problems = problemsOf("prod", { retentionToQuota: "true", gcSchedule: "" });
+        assert.ok(
+            problems.some((p) => /^orbit-registry:retentionToQuota = "true".*false while gcSchedule is empty/.test(p)),
+            problems.join("\n"),
+        );
     });
 });

@@ -280,6 +280,20 @@ describe("prod with retention: the gcSchedule CronJob cleans up first", () => {
         assert.deepStrictEqual(steps, ["read-only", "drained", "collect", "read-write"]);
     });
 
+    it("runs the cleanup with retentionToQuota alone, handing it the stack's quotas", async () => {
+        const toQuota = await runProgram(
+            stackConfig("prod", { gcSchedule: "0 3 * * 0", retentionToQuota: "true", workspaceQuota: "20Gi", workspaceQuotas: "ci=0" }),
+            "prod",
+        );
+        const steps: KubeObject[] = objectsOf(toQuota, K.cronJob)[0].spec.jobTemplate.spec.template.spec.initContainers;
+        const cleanup = steps.find((c) => c.name === "cleanup")!;
+        const env = Object.fromEntries(cleanup.env.map((e: KubeObject) => [e.name, e.value]));
+        assert.deepStrictEqual(JSON.parse(env.RETENTION_TO_QUOTA), { defaultBytes: 20 * 2 ** 30, overrides: { ci: 0 } });
+        assert.deepStrictEqual([env.RETENTION_KEEP_LAST, env.RETENTION_KEEP_DAYS], ["0", "0"]);
+        const withoutToQuota = pod.initContainers.find((c: KubeObject) => c.name === "cleanup").env;
+        assert.ok(!withoutToQuota.some((e: KubeObject) => e.name === "RETENTION_TO_QUOTA"), "every tag no rule keeps goes");
+    });
+
     it("makes `npm run cleanup` Jobs from it: the whole run, or a dry run that only lists and plans", () => {
         // As kubectl reads it from the cluster: with its uid.
         const named: KubeObject = { ...cronJob, metadata: { ...cronJob.metadata, name: "orbit-registry-gc", uid: "5e1f-cronjob-uid" } };
