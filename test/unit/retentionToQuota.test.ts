@@ -1,11 +1,12 @@
 import * as assert from "assert";
+import * as crypto from "crypto";
 import { judgeTags, PushedTag, RetentionRules } from "../../common/retention";
 import { keepWithinQuota } from "../../common/retentionToQuota";
 
 const KiB = 1024;
 const now = new Date("2026-12-05T12:00:00Z");
 const daysAgo = (days: number) => new Date(now.getTime() - days * 24 * 60 * 60 * 1000).toISOString();
-const hex = (name: string) => Buffer.from(name).toString("hex").padEnd(64, "0").slice(0, 64);
+const hex = (name: string) => crypto.createHash("sha256").update(name).digest("hex");
 
 /** A tag on a manifest of its own, its one layer `layerKiB` (or the layer `shared` names, to share it). */
 interface Pushed extends PushedTag {
@@ -91,6 +92,16 @@ describe("retentionToQuota: the rules say what may go, the quota how much of it 
         assert.deepStrictEqual(result.kept, ["acme/web:kept", "acme/web:new", `acme/web:${signature(kept, 0).tag}`]);
         const ofKept = result.verdicts.find((v) => v.tag === signature(kept, 0).tag)!;
         assert.deepStrictEqual([ofKept.keptBy, ofKept.accessoryOf], [["subject"], kept.digest]);
+    });
+
+    it("counts what follows an image (a signature of its SBOM too) as freed with it", () => {
+        const old = image("acme/web", "old", 30, 100);
+        const sbom = { ...image("acme/web", `sha256-${old.digest.slice(7)}.sbom`, 29, 40) };
+        const sigOfSbom = signature(sbom, 29);
+        const tags = [old, sbom, sigOfSbom, image("acme/web", "b1", 20, 100), image("acme/web", "b2", 10, 100)];
+        // 341 KiB: old and what follows it free 141 KiB, enough for 215; counting old's 100 alone would take b1 too.
+        assert.deepStrictEqual(keptToQuota(tags, noRules, { acme: 215 }).kept, ["acme/web:b1", "acme/web:b2"]);
+        assert.strictEqual(keptToQuota(tags, noRules, { acme: 342 }).kept.length, 5);
     });
 
     it("counts a layer two tags share once, and frees it only when neither stays", () => {
