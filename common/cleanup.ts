@@ -2,7 +2,7 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import crypto = require("crypto");
 import { alignedTable } from "./table";
-import { FetchedManifest, manifestTypes, RegistryApi } from "./registryApi";
+import { FetchedManifest, isIndex, manifestTypes, RegistryApi, storedBlobsOf } from "./registryApi";
 import { accessorySubject, judgeTags, PushedTag, RetentionRules, TagVerdict } from "./retention";
 import { keepWithinQuota } from "./retentionToQuota";
 
@@ -54,19 +54,6 @@ export interface CleanupReport extends CleanupPlan {
 }
 
 export type CleanupProgress = (repositoriesDone: number, repositoriesTotal: number) => void;
-
-const isIndex = (fetched: FetchedManifest) => Array.isArray(fetched.manifest.manifests);
-
-/** Blob digest → size of what a manifest stores: its config and layers (an index: its platform manifests'). */
-function storedBlobsOf(fetched: FetchedManifest, children: FetchedManifest[]): Map<string, number> {
-    const blobs = new Map<string, number>();
-    for (const manifest of isIndex(fetched) ? children : [fetched]) {
-        for (const blob of [...(manifest.manifest.config ? [manifest.manifest.config] : []), ...(manifest.manifest.layers ?? [])]) {
-            blobs.set(blob.digest, blob.size);
-        }
-    }
-    return blobs;
-}
 
 /** Blob digest → size for a manifest: its config and layers, and the manifests' own bytes. */
 function blobsOf(fetched: FetchedManifest, children: FetchedManifest[]): Map<string, number> {

@@ -1,5 +1,5 @@
 import { QuotaPolicy, quotaOf, readableBytes, usedPercent, workspaceOf } from "./quota";
-import { Descriptor, FetchedManifest, RegistryApi } from "./registryApi";
+import { FetchedManifest, isIndex, RegistryApi, storedBlobsOf } from "./registryApi";
 import { alignedTable } from "./table";
 
 /** One tag as orbit-www records it: repository `<workspace>/<app>`, tag, digest, size. */
@@ -36,8 +36,6 @@ export interface Inventory {
 
 export type InventoryProgress = (repositoriesDone: number, repositoriesTotal: number) => void;
 
-const isIndex = (fetched: FetchedManifest) => Array.isArray(fetched.manifest.manifests);
-
 /** Lists every repository, tag, manifest digest and the bytes of its blobs, through the registry API. */
 export async function takeInventory(api: RegistryApi, progress: InventoryProgress = () => {}): Promise<Inventory> {
     const repositories = await api.repositories();
@@ -55,14 +53,7 @@ export async function takeInventory(api: RegistryApi, progress: InventoryProgres
             const top = await api.manifest(repository, tag);
             byDigest.set(top.digest, Promise.resolve(top));
             const children = isIndex(top) ? await Promise.all(top.manifest.manifests!.map((child) => fetch(child.digest))) : [];
-            const blobs = new Map<string, number>();
-            for (const manifest of isIndex(top) ? children : [top]) {
-                const referenced: Descriptor[] = [
-                    ...(manifest.manifest.config ? [manifest.manifest.config] : []),
-                    ...(manifest.manifest.layers ?? []),
-                ];
-                for (const blob of referenced) blobs.set(blob.digest, blob.size);
-            }
+            const blobs = storedBlobsOf(top, children);
             for (const [digest, size] of blobs) everyBlob.set(digest, size);
             const workspace = workspaces.get(workspaceOf(repository)) ?? { repositories: new Set(), tags: 0, blobs: new Map() };
             workspace.repositories.add(repository);

@@ -34,6 +34,23 @@ export interface FetchedManifest {
     size: number;
 }
 
+/** A multi-platform image: an index (or manifest list) of platform manifests. */
+export const isIndex = (fetched: FetchedManifest) => Array.isArray(fetched.manifest.manifests);
+
+/**
+ * Blob digest → size of what a manifest stores: its config and layers (an index: its platform
+ * manifests'). What the inventory, quota usage and cleanup to quota count.
+ */
+export function storedBlobsOf(fetched: FetchedManifest, children: FetchedManifest[]): Map<string, number> {
+    const blobs = new Map<string, number>();
+    for (const manifest of isIndex(fetched) ? children : [fetched]) {
+        for (const blob of [...(manifest.manifest.config ? [manifest.manifest.config] : []), ...(manifest.manifest.layers ?? [])]) {
+            blobs.set(blob.digest, blob.size);
+        }
+    }
+    return blobs;
+}
+
 export interface RegistryCredentials {
     user: string;
     password: string;

@@ -390,6 +390,7 @@ export function parseConfig(raw: RawConfig, secretKeys: ReadonlySet<string> = ne
 /** The validated strings as the typed config; each part holds only what its target or storage reads. */
 function typedConfig(raw: Record<ConfigKey, string>): OrbitRegistryConfig {
     const optionalText = (key: ConfigKey) => raw[key] || undefined;
+    const { quota } = quotaConfig(raw);
     const common: CommonConfig = {
         bucketName: raw.bucketName,
         registryImage: raw.registryImage,
@@ -407,7 +408,7 @@ function typedConfig(raw: Record<ConfigKey, string>): OrbitRegistryConfig {
             keepLast: Number(raw.retentionKeepLast),
             keepDays: Number(raw.retentionKeepDays),
             keepTags: raw.retentionKeepTags,
-            ...(raw.retentionToQuota === "true" ? { toQuota: quotaConfig(raw).quota!.policy } : {}),
+            ...(raw.retentionToQuota === "true" ? { toQuota: quota!.policy } : {}),
         },
         backup: raw.backupTarget
             ? {
@@ -418,7 +419,7 @@ function typedConfig(raw: Record<ConfigKey, string>): OrbitRegistryConfig {
               }
             : undefined,
         ...pullSideConfig(raw),
-        ...quotaConfig(raw),
+        ...(quota ? { quota } : {}),
     };
     const target: TargetConfig =
         raw.target === "docker"
